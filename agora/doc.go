@@ -1,0 +1,32 @@
+// Package agora is chatq's client for the Agora Chat (Easemob) REST API, and the
+// token sources that authenticate it.
+//
+// The client reports failures; it never retries and never decides whether a
+// failure is worth retrying (package policy does that). A method returns nil or
+// exactly one of:
+//
+//   - *APIError: the provider answered with a non-2xx status. It carries the
+//     status, the body's "error", "error_description" and "exception" fields,
+//     and the Retry-After header.
+//   - *NetworkError: no HTTP answer (connection refused or reset, TLS failure,
+//     EOF, timeout).
+//   - *TokenError: the token endpoint failed (RequestToken, ClientCredentials);
+//     it wraps an *APIError, a *NetworkError, or (a 2xx answer without a
+//     token) an error wrapping ErrMalformedResponse.
+//   - the caller's ctx.Err(), wrapped with %w, when the caller's context ended
+//     before the answer (never a *NetworkError in that case).
+//   - an error wrapping ErrInvalidInput: the request was refused before it was
+//     sent.
+//   - an error wrapping ErrMalformedResponse: a 2xx answer whose body could not
+//     be decoded; the operation may have taken effect.
+//
+// All requests go to {BaseURL}/{org}/{app}/…, with path segments escaped by
+// url.PathEscape. An operation is named by its method and its path without
+// the /{org}/{app} prefix ("POST /messages/users"), in Op fields and error
+// strings.
+//
+// Secrets: a Token's value is readable only through Token.Value; its String,
+// GoString and LogValue methods redact it. No error string contains a token or
+// the client secret: provider-supplied error text is scrubbed of both, and
+// transport errors never include request headers or bodies.
+package agora

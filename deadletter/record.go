@@ -1,0 +1,52 @@
+package deadletter
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Record is one dead letter: the task as it was and why chatq gave up on it.
+type Record struct {
+	TaskID string `json:"task_id"`
+	Type   string `json:"type"`
+	Queue  string `json:"queue"`
+	// Payload is the task payload when it is JSON; PayloadRaw holds it
+	// otherwise (a foreign producer's garbage is kept byte for byte).
+	Payload    json.RawMessage `json:"payload,omitempty"`
+	PayloadRaw []byte          `json:"payload_raw,omitempty"`
+
+	Status      int    `json:"status,omitempty"` // HTTP status of the last failure; 0 when there was none
+	Code        string `json:"code,omitempty"`   // provider "error" code
+	Description string `json:"description,omitempty"`
+	Rule        string `json:"rule"`   // the policy row (or chatq rule) that decided
+	Action      string `json:"action"` // the action of that row
+	Reason      string `json:"reason"` // one human line, also the archived task's last error
+	// Items lists the batch members this record is about, when only some
+	// items of a batch failed.
+	Items []string `json:"items,omitempty"`
+
+	Attempts     int       `json:"attempts"`  // handler runs, including the last one
+	Deferrals    int       `json:"deferrals"` // rate-limit and credential deferrals
+	FirstFailure time.Time `json:"first_failure"`
+	LastFailure  time.Time `json:"last_failure"`
+	Worker       string    `json:"worker,omitempty"` // host:pid of the deciding worker
+}
+
+// SetPayload stores p as JSON when it is valid JSON, else as raw bytes.
+func (r *Record) SetPayload(p []byte) {
+	if json.Valid(p) {
+		r.Payload = append(json.RawMessage(nil), p...)
+		r.PayloadRaw = nil
+		return
+	}
+	r.Payload = nil
+	r.PayloadRaw = append([]byte(nil), p...)
+}
+
+// PayloadBytes returns the payload exactly as the task carried it.
+func (r *Record) PayloadBytes() []byte {
+	if r.Payload != nil {
+		return r.Payload
+	}
+	return r.PayloadRaw
+}

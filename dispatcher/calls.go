@@ -1,0 +1,89 @@
+package dispatcher
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+
+	"github.com/chatq/chatq/agora"
+	"github.com/chatq/chatq/policy"
+	"github.com/chatq/chatq/tasks"
+)
+
+// call makes one provider request for a task with the given token. A nil
+// error with item failures means the provider answered 200 but did not
+// apply every member of a batch.
+type call func(ctx context.Context, tok agora.Token) ([]itemFailure, error)
+
+// prepare decodes and validates the payload and returns the call for it.
+func (w *Worker) prepare(taskType string, payload []byte) (call, error) {
+	p, err := tasks.Decode(taskType, payload, w.cfg.Limits)
+	if err != nil {
+		return nil, err
+	}
+	api := w.api
+	switch p := p.(type) {
+	case tasks.SendMessage:
+		return func(ctx context.Context, tok agora.Token) ([]itemFailure, error) {
+			_, err := api.SendMessage(ctx, tok, p)
+			return nil, err
+		}, nil
+	case tasks.RegisterUsers:
+		return func(ctx context.Context, tok agora.Token) ([]itemFailure, error) {
+			res, err := api.RegisterUsers(ctx, tok, p.Users)
+			return existingUsers(res, taskType), err
+		}, nil
+	case tasks.CreateGroup:
+		return func(ctx context.Context, tok agora.Token) ([]itemFailure, error) {
+			_, err := api.CreateGroup(ctx, tok, p)
+			return nil, err
+		}, nil
+	case tasks.DeleteGroup:
+		return func(ctx context.Context, tok agora.Token) ([]itemFailure, error) {
+			return nil, api.DeleteGroup(ctx, tok, p.GroupID)
+		}, nil
+	case tasks.AddGroupMembers:
+		return func(ctx context.Context, tok agora.Token) ([]itemFailure, error) {
+			_, err := api.AddGroupMembers(ctx, tok, p.GroupID, p.Usernames)
+			return nil, err
+		}, nil
+	case tasks.RemoveGroupMembers:
+		return func(ctx context.Context, tok agora.Token) ([]itemFailure, error) {
+			res, err := api.RemoveGroupMembers(ctx, tok, p.GroupID, p.Usernames)
+			return notRemoved(res, taskType), err
+		}, nil
+	case tasks.TransferGroupOwner:
+		return func(ctx context.Context, tok agora.Token) ([]itemFailure, error) {
+			return nil, api.TransferGroupOwner(ctx, tok, p.GroupID, p.NewOwner)
+		}, nil
+	}
+	return nil, fmt.Errorf("dispatcher: no call for payload %T", p)
+}
+
+// existingUsers reports the users a batch register found already there. The
+// provider answers 200 for the batch and lists them; the policy decides them
+// as it decides the single-user 400 duplicate_unique_property_exists.
+func existingUsers(res agora.RegisterResult, taskType string) []itemFailure {
+	out := make([]itemFailure, 0, len(res.Existing))
+	for _, e := range res.Existing {
+		out = append(out, itemFailure{Item: e.Username, Failure: batchItemFailure(taskType,
+			http.StatusBadRequest, "duplicate_unique_property_exists", e.Reason)})
+	}
+	return out
+}
+
+// notRemoved reports the users a batch removal did not remove (result false
+// with a reason, inside a 200), decided by the policy as the single-user
+// 403 forbidden_op with the same reason would be.
+func notRemoved(res agora.RemoveMembersResult, taskType string) []itemFailure {
+	out := make([]itemFailure, 0, len(res.Failed))
+	for _, f := range res.Failed {
+		out = append(out, itemFailure{Item: f.Username, Failure: batchItemFailure(taskType,
+			http.StatusForbidden, "forbidden_op", f.Reason)})
+	}
+	return out
+}
+
+func batchItemFailure(taskType string, status int, code, msg string) policy.Failure {
+	return policy.Failure{Status: status, Code: code, Message: msg, TaskType: taskType}
+}

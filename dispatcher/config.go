@@ -1,0 +1,103 @@
+package dispatcher
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/chatq/chatq/tasks"
+)
+
+// Config tunes the worker. The zero value of every field means its default.
+type Config struct {
+	// Concurrency is how many tasks run at once. Default 20.
+	Concurrency int
+	// Queues maps queue name to weight. Default messages:6, users:2, groups:2.
+	Queues map[string]int
+	// PollInterval is how often asynq looks for new, scheduled and retry
+	// tasks when idle. Default 1s; tests and demos use tens of milliseconds.
+	PollInterval time.Duration
+	// ShutdownTimeout is how long in-flight tasks may run after a shutdown
+	// begins before asynq puts them back in their queue. Default 10s.
+	ShutdownTimeout time.Duration
+	// DeferMaxAttempts bounds deferrals per task. Default 100.
+	DeferMaxAttempts int
+	// DeferMaxAge bounds the time from a task's first failure to its last
+	// deferral. Default 24h.
+	DeferMaxAge time.Duration
+	// Limits are the payload limits checked again at run time.
+	Limits tasks.Limits
+	// CredentialsLogInterval is how often a credentials problem is logged.
+	// Default 1m.
+	CredentialsLogInterval time.Duration
+	// CredentialsVars and AppKeyVar name the settings an operator must fix
+	// when the provider rejects the credentials or does not know the app.
+	CredentialsVars string
+	AppKeyVar       string
+	// WorkerName identifies this process in dead letters. Default host:pid.
+	WorkerName string
+}
+
+func (c Config) withDefaults() Config {
+	if c.Concurrency == 0 {
+		c.Concurrency = 20
+	}
+	if len(c.Queues) == 0 {
+		c.Queues = DefaultQueues()
+	}
+	c.PollInterval = orDuration(c.PollInterval, time.Second)
+	c.ShutdownTimeout = orDuration(c.ShutdownTimeout, 10*time.Second)
+	if c.DeferMaxAttempts == 0 {
+		c.DeferMaxAttempts = 100
+	}
+	c.DeferMaxAge = orDuration(c.DeferMaxAge, 24*time.Hour)
+	c.CredentialsLogInterval = orDuration(c.CredentialsLogInterval, time.Minute)
+	if c.CredentialsVars == "" {
+		c.CredentialsVars = "CHATQ_CLIENT_ID and CHATQ_CLIENT_SECRET"
+	}
+	if c.AppKeyVar == "" {
+		c.AppKeyVar = "CHATQ_APP_KEY"
+	}
+	if c.WorkerName == "" {
+		c.WorkerName = defaultWorkerName()
+	}
+	return c
+}
+
+func (c Config) validate() error {
+	var errs []error
+	if c.Concurrency < 1 {
+		errs = append(errs, fmt.Errorf("field Concurrency: must be at least 1, got %d", c.Concurrency))
+	}
+	for q, w := range c.Queues {
+		if q == "" || w < 1 {
+			errs = append(errs, fmt.Errorf("field Queues[%q]: weight must be at least 1, got %d", q, w))
+		}
+	}
+	if c.DeferMaxAttempts < 1 {
+		errs = append(errs, fmt.Errorf("field DeferMaxAttempts: must be at least 1, got %d", c.DeferMaxAttempts))
+	}
+	for name, d := range map[string]time.Duration{
+		"PollInterval": c.PollInterval, "ShutdownTimeout": c.ShutdownTimeout,
+		"DeferMaxAge": c.DeferMaxAge, "CredentialsLogInterval": c.CredentialsLogInterval,
+	} {
+		if d < 0 {
+			errs = append(errs, fmt.Errorf("field %s: must not be negative, got %s", name, d))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// DefaultQueues returns the default queue weights: messages get most of the
+// workers, users and groups share the rest, and each family can be paused
+// alone (asynq pauses whole queues).
+func DefaultQueues() map[string]int {
+	return map[string]int{tasks.QueueMessages: 6, tasks.QueueUsers: 2, tasks.QueueGroups: 2}
+}
+
+func orDuration(d, def time.Duration) time.Duration {
+	if d == 0 {
+		return def
+	}
+	return d
+}

@@ -1,0 +1,59 @@
+package dispatcher
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/hibiken/asynq"
+
+	"github.com/chatq/chatq/deadletter"
+	"github.com/chatq/chatq/policy"
+)
+
+// verdict is a decision to dead-letter, with what the record says.
+type verdict struct {
+	failure  policy.Failure
+	decision policy.Decision
+	reason   string
+	items    []string
+	// overBudget: the deferral that found the budget spent is not counted.
+	overBudget bool
+}
+
+// deadLetter writes the record and only then lets asynq archive the task.
+// If the write fails the task stays retryable (a deferral: the budget is
+// not spent on chatq's own storage trouble).
+func (w *Worker) deadLetter(ctx context.Context, r run, v verdict) error {
+	now := w.now()
+	st := w.state.load(ctx, r.id)
+	if v.overBudget {
+		st.Deferrals--
+	}
+	rec := deadletter.Record{
+		TaskID: r.id, Type: r.typ, Queue: r.queue,
+		Status: v.failure.Status, Code: v.failure.Code, Description: v.failure.Message,
+		Rule: v.decision.Rule.Name, Action: v.decision.Action.String(), Reason: v.reason,
+		Items:    v.items,
+		Attempts: r.retried + 1, Deferrals: st.Deferrals,
+		FirstFailure: st.FirstFailure, LastFailure: now,
+		Worker: w.cfg.WorkerName,
+	}
+	if rec.FirstFailure.IsZero() {
+		rec.FirstFailure = now
+	}
+	rec.SetPayload(r.payload)
+	if err := w.dead.Put(ctx, rec); err != nil {
+		w.logger.Error("dead-letter write failed; task stays retryable",
+			slog.String("task_id", r.id), slog.String("type", r.typ), slog.Any("err", err))
+		d := policy.Decision{Action: policy.ActionDefer, Reason: "dead-letter write failed",
+			Delay: w.policy.BackoffDelay(policy.ClassTransient, r.retried)}
+		return &policy.DecisionError{Decision: d, Err: err}
+	}
+	w.state.clear(ctx, r.id)
+	w.observe(r, v.failure, rec.Rule, OutcomeDeadLettered)
+	w.logger.Warn("dead-lettered", slog.String("task_id", r.id), slog.String("type", r.typ),
+		slog.String("queue", r.queue), slog.Int("attempt", r.retried+1), slog.Int("status", rec.Status),
+		slog.String("code", rec.Code), slog.String("rule", rec.Rule), slog.String("reason", rec.Reason))
+	return fmt.Errorf("dead-lettered by rule %s: %s: %w", rec.Rule, rec.Reason, asynq.SkipRetry)
+}

@@ -1,0 +1,133 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/kelseyhightower/envconfig"
+
+	"github.com/chatq/chatq/tasks"
+)
+
+// envPrefix is the prefix of every setting: CHATQ_REDIS_URL and so on.
+const envPrefix = "CHATQ"
+
+// Config is chatq's whole configuration, read from CHATQ_* variables. The
+// README's configuration table lists the same names and defaults.
+type Config struct {
+	RedisURL         string         `envconfig:"REDIS_URL" default:"redis://127.0.0.1:6379/0"`
+	APIURL           string         `envconfig:"API_URL"`
+	AppKey           string         `envconfig:"APP_KEY"`
+	ClientID         string         `envconfig:"CLIENT_ID"`
+	ClientSecret     string         `envconfig:"CLIENT_SECRET"`
+	Concurrency      int            `envconfig:"CONCURRENCY" default:"20"`
+	Queues           map[string]int `envconfig:"QUEUES" default:"messages:6,users:2,groups:2"`
+	MaxRetry         int            `envconfig:"MAX_RETRY" default:"25"`
+	RetryBaseDelay   time.Duration  `envconfig:"RETRY_BASE_DELAY" default:"1s"`
+	RetryMaxDelay    time.Duration  `envconfig:"RETRY_MAX_DELAY" default:"5m"`
+	DeferMaxAttempts int            `envconfig:"DEFER_MAX_ATTEMPTS" default:"100"`
+	DeferMaxAge      time.Duration  `envconfig:"DEFER_MAX_AGE" default:"24h"`
+	HTTPTimeout      time.Duration  `envconfig:"HTTP_TIMEOUT" default:"10s"`
+	PollInterval     time.Duration  `envconfig:"POLL_INTERVAL" default:"1s"`
+	ShutdownTimeout  time.Duration  `envconfig:"SHUTDOWN_TIMEOUT" default:"10s"`
+	PolicyFile       string         `envconfig:"POLICY_FILE"`
+	MaxMessageBytes  int            `envconfig:"MAX_MESSAGE_BYTES" default:"40960"`
+	LogLevel         string         `envconfig:"LOG_LEVEL" default:"info"`
+	LogFormat        string         `envconfig:"LOG_FORMAT" default:"text"`
+}
+
+// secretVars are never echoed, not even in a parse error.
+var secretVars = map[string]bool{"CHATQ_CLIENT_SECRET": true}
+
+// ConfigError is a bad or missing setting; chatq exits 2 on it.
+type ConfigError struct {
+	Var  string // e.g. CHATQ_CONCURRENCY
+	Rule string
+}
+
+func (e *ConfigError) Error() string { return e.Var + ": " + e.Rule }
+
+// loadConfig reads the CHATQ_* variables of the process environment.
+func loadConfig() (Config, error) {
+	var c Config
+	if err := envconfig.Process(envPrefix, &c); err != nil {
+		return c, configParseError(err)
+	}
+	return c, c.validate()
+}
+
+func configParseError(err error) error {
+	var pe *envconfig.ParseError
+	if !errors.As(err, &pe) {
+		return &ConfigError{Var: envPrefix + "_*", Rule: err.Error()}
+	}
+	rule := "must be a valid " + pe.TypeName
+	if pe.TypeName == "Duration" {
+		rule = "must be a duration such as 500ms, 10s or 5m"
+	}
+	if !secretVars[pe.KeyName] {
+		rule += fmt.Sprintf(", got %q", pe.Value)
+	}
+	return &ConfigError{Var: pe.KeyName, Rule: rule}
+}
+
+func (c Config) validate() error {
+	var errs []error
+	check := func(ok bool, v, rule string) {
+		if !ok {
+			errs = append(errs, &ConfigError{Var: envPrefix + "_" + v, Rule: rule})
+		}
+	}
+	check(c.Concurrency >= 1, "CONCURRENCY", "must be at least 1")
+	check(c.MaxRetry >= 0 && c.MaxRetry <= 1000, "MAX_RETRY", "must be between 0 and 1000")
+	check(c.RetryBaseDelay > 0, "RETRY_BASE_DELAY", "must be positive")
+	check(c.RetryMaxDelay >= c.RetryBaseDelay, "RETRY_MAX_DELAY", "must be at least CHATQ_RETRY_BASE_DELAY")
+	check(c.DeferMaxAttempts >= 1, "DEFER_MAX_ATTEMPTS", "must be at least 1")
+	check(c.DeferMaxAge > 0, "DEFER_MAX_AGE", "must be positive")
+	check(c.HTTPTimeout > 0, "HTTP_TIMEOUT", "must be positive")
+	check(c.PollInterval > 0, "POLL_INTERVAL", "must be positive")
+	check(c.ShutdownTimeout > 0, "SHUTDOWN_TIMEOUT", "must be positive")
+	check(c.MaxMessageBytes > 0, "MAX_MESSAGE_BYTES", "must be positive")
+	check(validQueues(c.Queues), "QUEUES", `must be name:weight pairs with weights >= 1, e.g. "messages:6,users:2,groups:2"`)
+	_, lvlErr := parseLevel(c.LogLevel)
+	check(lvlErr == nil, "LOG_LEVEL", "must be debug, info, warn or error")
+	check(c.LogFormat == "text" || c.LogFormat == "json", "LOG_FORMAT", "must be text or json")
+	return errors.Join(errs...)
+}
+
+// requireAPI checks the settings a process that calls the provider needs.
+func (c Config) requireAPI() error {
+	var errs []error
+	for v, val := range map[string]string{"API_URL": c.APIURL, "APP_KEY": c.AppKey, "CLIENT_ID": c.ClientID, "CLIENT_SECRET": c.ClientSecret} {
+		if strings.TrimSpace(val) == "" {
+			errs = append(errs, &ConfigError{Var: envPrefix + "_" + v, Rule: "required"})
+		}
+	}
+	if c.AppKey != "" && strings.Count(c.AppKey, "#") != 1 {
+		errs = append(errs, &ConfigError{Var: envPrefix + "_APP_KEY", Rule: `must be "org#app" with exactly one '#'`})
+	}
+	return errors.Join(errs...)
+}
+
+func validQueues(q map[string]int) bool {
+	if len(q) == 0 {
+		return false
+	}
+	for name, w := range q {
+		if name == "" || w < 1 {
+			return false
+		}
+	}
+	return true
+}
+
+func (c Config) limits() tasks.Limits { return tasks.Limits{MaxMessageBytes: c.MaxMessageBytes} }
+
+func parseLevel(s string) (slog.Level, error) {
+	var l slog.Level
+	err := l.UnmarshalText([]byte(s))
+	return l, err
+}

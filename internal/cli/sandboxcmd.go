@@ -1,0 +1,87 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/chatq/chatq/sandbox"
+)
+
+type sandboxFlags struct {
+	addr   string
+	cfg    sandbox.Config
+	faults []string
+}
+
+func newSandboxCmd(env Env) *cobra.Command {
+	var f sandboxFlags
+	cmd := &cobra.Command{
+		Use:   "sandbox",
+		Short: "Run the sandbox Agora Chat provider (real HTTP, documented errors, fault injection)",
+		Long: `Run the sandbox Agora Chat provider on --addr. It keeps users, groups and
+messages in memory, answers with the provider's documented error bodies, and
+takes faults from --fault flags or POST /_sandbox/faults.`,
+		Example: `  chatq sandbox --addr 127.0.0.1:8081 --rate 100 \
+    --fault endpoint=send_message,status=503,times=3`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runSandbox(cmd.Context(), env, f)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.addr, "addr", "127.0.0.1:8081", "listen address")
+	fl.StringVar(&f.cfg.OrgName, "org", "org", "organisation name in paths")
+	fl.StringVar(&f.cfg.AppName, "app", "app", "application name in paths")
+	fl.StringVar(&f.cfg.ClientID, "client-id", "sandbox-client-id", "accepted client_id")
+	fl.StringVar(&f.cfg.ClientSecret, "client-secret", "sandbox-client-secret", "accepted client_secret")
+	fl.DurationVar(&f.cfg.TokenTTL, "token-ttl", time.Hour, "lifetime of issued tokens")
+	fl.Float64Var(&f.cfg.RateLimit, "rate", 0, "calls per second before 429 reach_limit (0: unlimited)")
+	fl.IntVar(&f.cfg.MaxMessageBytes, "max-message-bytes", 40960, "body+ext bytes before 400 message is too large")
+	fl.StringArrayVar(&f.faults, "fault", nil, "fault spec, repeatable: endpoint=send_message,status=503,times=3")
+	return cmd
+}
+
+func runSandbox(ctx context.Context, env Env, f sandboxFlags) error {
+	f.cfg.Logger = slog.New(slog.NewTextHandler(env.Stderr, nil))
+	srv := sandbox.New(f.cfg)
+	for _, spec := range f.faults {
+		fault, err := sandbox.ParseFault(spec)
+		if err != nil {
+			return usagef("--fault %q: %w", spec, err)
+		}
+		srv.AddFault(fault)
+	}
+	ln, err := net.Listen("tcp", f.addr)
+	if err != nil {
+		return fmt.Errorf("sandbox: listen on --addr %s: %w", f.addr, err)
+	}
+	fmt.Fprintf(env.Stdout, "sandbox provider on http://%s (app key %s#%s)\n", ln.Addr(), f.cfg.OrgName, f.cfg.AppName)
+	return serveUntilDone(ctx, &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}, ln)
+}
+
+// serveUntilDone serves on ln until ctx is done, then shuts down gracefully.
+func serveUntilDone(ctx context.Context, hs *http.Server, ln net.Listener) error {
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		return err
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,113 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+
+	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/chatq/chatq/agora"
+	"github.com/chatq/chatq/deadletter"
+	"github.com/chatq/chatq/dispatcher"
+	"github.com/chatq/chatq/policy"
+)
+
+// newLogger builds the process logger from CHATQ_LOG_LEVEL and CHATQ_LOG_FORMAT.
+func newLogger(c Config, w io.Writer) *slog.Logger {
+	level, _ := parseLevel(c.LogLevel)
+	opts := &slog.HandlerOptions{Level: level}
+	if c.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// redisConn parses CHATQ_REDIS_URL into asynq's option and a go-redis
+// client for chatq's own keys, on the same server and database.
+func redisConn(c Config) (asynq.RedisConnOpt, redis.UniversalClient, error) {
+	opt, err := asynq.ParseRedisURI(c.RedisURL)
+	if err != nil {
+		return nil, nil, &ConfigError{Var: envPrefix + "_REDIS_URL", Rule: "must be a redis://, rediss:// or redis-sentinel:// URL: " + err.Error()}
+	}
+	rdb, ok := opt.MakeRedisClient().(redis.UniversalClient)
+	if !ok {
+		return nil, nil, fmt.Errorf("redis client of unexpected type %T", opt.MakeRedisClient())
+	}
+	return opt, rdb, nil
+}
+
+// newPolicy builds the policy from the defaults, CHATQ_POLICY_FILE and the
+// retry settings.
+func newPolicy(c Config) (*policy.Policy, error) {
+	var overrides []policy.Rule
+	if c.PolicyFile != "" {
+		rules, err := policy.LoadRules(c.PolicyFile)
+		if err != nil {
+			return nil, &ConfigError{Var: envPrefix + "_POLICY_FILE", Rule: err.Error()}
+		}
+		overrides = rules
+	}
+	table, err := policy.NewTable(overrides, policy.DefaultRules())
+	if err != nil {
+		return nil, &ConfigError{Var: envPrefix + "_POLICY_FILE", Rule: err.Error()}
+	}
+	transient := policy.DefaultTransientBackoff
+	transient.Base, transient.Max = c.RetryBaseDelay, c.RetryMaxDelay
+	p, err := policy.New(policy.Config{Table: table, Backoff: map[policy.Class]policy.Backoff{policy.ClassTransient: transient}})
+	if err != nil {
+		return nil, fmt.Errorf("policy: %w", err)
+	}
+	return p, nil
+}
+
+// newAPI builds the REST client and its client_credentials token source.
+func newAPI(c Config, hc *http.Client) (*agora.Client, agora.TokenSource, error) {
+	api, err := agora.New(agora.Config{BaseURL: c.APIURL, AppKey: c.AppKey, Timeout: c.HTTPTimeout, HTTPClient: hc})
+	if err != nil {
+		return nil, nil, &ConfigError{Var: envPrefix + "_API_URL / " + envPrefix + "_APP_KEY", Rule: err.Error()}
+	}
+	tokens, err := agora.NewClientCredentials(api, agora.ClientCredentialsConfig{ClientID: c.ClientID, ClientSecret: c.ClientSecret})
+	if err != nil {
+		return nil, nil, &ConfigError{Var: envPrefix + "_CLIENT_ID / " + envPrefix + "_CLIENT_SECRET", Rule: err.Error()}
+	}
+	return api, tokens, nil
+}
+
+// newWorker wires a dispatcher.Worker from the configuration.
+func newWorker(c Config, logger *slog.Logger, conn asynq.RedisConnOpt, rdb redis.UniversalClient) (*dispatcher.Worker, error) {
+	if err := c.requireAPI(); err != nil {
+		return nil, err
+	}
+	p, err := newPolicy(c)
+	if err != nil {
+		return nil, err
+	}
+	api, tokens, err := newAPI(c, nil)
+	if err != nil {
+		return nil, err
+	}
+	return dispatcher.New(workerConfig(c), dispatcher.Deps{
+		Redis: conn, RDB: rdb, API: api, Tokens: tokens, Policy: p,
+		DeadLetters: deadletter.NewStore(rdb), Logger: logger,
+	})
+}
+
+func workerConfig(c Config) dispatcher.Config {
+	return dispatcher.Config{
+		Concurrency: c.Concurrency, Queues: c.Queues, PollInterval: c.PollInterval,
+		ShutdownTimeout: c.ShutdownTimeout, DeferMaxAttempts: c.DeferMaxAttempts,
+		DeferMaxAge: c.DeferMaxAge, Limits: c.limits(),
+	}
+}
+
+// pingRedis fails fast, with the URL's host named, when Redis is not there.
+func pingRedis(ctx context.Context, rdb redis.UniversalClient) error {
+	if err := rdb.Ping(ctx).Err(); err != nil {
+		return fmt.Errorf("redis (CHATQ_REDIS_URL) does not answer: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,153 @@
+package tasks
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/hibiken/asynq"
+)
+
+// ClientConfig configures a Client.
+type ClientConfig struct {
+	// Limits are the validation limits of every task the Client enqueues,
+	// unless WithLimits overrides them. Optional; the zero value means the
+	// defaults (DefaultMaxMessageBytes).
+	Limits Limits
+	// DefaultMaxRetry is the retry budget of every task the Client enqueues,
+	// unless MaxRetry overrides it. Optional; 0 means DefaultMaxRetry (25).
+	// A task without retries needs MaxRetry(0).
+	DefaultMaxRetry int
+}
+
+// Client enqueues validated chatq tasks. It is safe for concurrent use.
+type Client struct {
+	ac       *asynq.Client
+	owned    bool    // Close closes ac
+	defaults options // from ClientConfig
+	err      error   // invalid ClientConfig, returned by every call
+}
+
+// NewClient returns a Client that enqueues through a new asynq client on r.
+// Like asynq.NewClient, it panics on an unsupported RedisConnOpt type. An
+// invalid cfg is reported by every enqueue call.
+func NewClient(r asynq.RedisConnOpt, cfg ClientConfig) *Client {
+	c := newClient(asynq.NewClient(r), cfg)
+	c.owned = true
+	return c
+}
+
+// NewClientFromAsynq returns a Client that enqueues through c. Close does not
+// close c.
+func NewClientFromAsynq(c *asynq.Client, cfg ClientConfig) *Client {
+	out := newClient(c, cfg)
+	if c == nil {
+		out.err = errors.New("tasks: nil asynq client")
+	}
+	return out
+}
+
+// newClient applies the defaults of cfg: the one place where they are.
+func newClient(ac *asynq.Client, cfg ClientConfig) *Client {
+	c := &Client{ac: ac, defaults: options{budget: cfg.DefaultMaxRetry, limits: cfg.Limits}}
+	switch {
+	case cfg.DefaultMaxRetry < 0:
+		c.err = fmt.Errorf("ClientConfig.DefaultMaxRetry: must be >= 0, got %d", cfg.DefaultMaxRetry)
+	case cfg.DefaultMaxRetry > maxBudget:
+		c.err = fmt.Errorf("ClientConfig.DefaultMaxRetry: must be <= %d, got %d", maxBudget, cfg.DefaultMaxRetry)
+	case cfg.DefaultMaxRetry == 0:
+		c.defaults.budget = DefaultMaxRetry
+	}
+	if err := cfg.Limits.check(); err != nil && c.err == nil {
+		c.err = fmt.Errorf("ClientConfig.Limits.%w", err)
+	}
+	return c
+}
+
+// Close closes the underlying asynq client if the Client created it.
+func (c *Client) Close() error {
+	if !c.owned {
+		return nil
+	}
+	return c.ac.Close()
+}
+
+// SendMessage validates p and enqueues a TypeSendMessage task. It returns the
+// asynq task id.
+func (c *Client) SendMessage(ctx context.Context, p SendMessage, opts ...Option) (string, error) {
+	return c.enqueue(ctx, TypeSendMessage, p, opts)
+}
+
+// RegisterUsers validates p and enqueues a TypeRegisterUser task. It returns
+// the asynq task id.
+func (c *Client) RegisterUsers(ctx context.Context, p RegisterUsers, opts ...Option) (string, error) {
+	return c.enqueue(ctx, TypeRegisterUser, p, opts)
+}
+
+// CreateGroup validates p and enqueues a TypeCreateGroup task. It returns the
+// asynq task id.
+func (c *Client) CreateGroup(ctx context.Context, p CreateGroup, opts ...Option) (string, error) {
+	return c.enqueue(ctx, TypeCreateGroup, p, opts)
+}
+
+// DeleteGroup validates p and enqueues a TypeDeleteGroup task. It returns the
+// asynq task id.
+func (c *Client) DeleteGroup(ctx context.Context, p DeleteGroup, opts ...Option) (string, error) {
+	return c.enqueue(ctx, TypeDeleteGroup, p, opts)
+}
+
+// AddGroupMembers validates p and enqueues a TypeAddGroupMembers task. It
+// returns the asynq task id.
+func (c *Client) AddGroupMembers(ctx context.Context, p AddGroupMembers, opts ...Option) (string, error) {
+	return c.enqueue(ctx, TypeAddGroupMembers, p, opts)
+}
+
+// RemoveGroupMembers validates p and enqueues a TypeRemoveGroupMembers task.
+// It returns the asynq task id.
+func (c *Client) RemoveGroupMembers(ctx context.Context, p RemoveGroupMembers, opts ...Option) (string, error) {
+	return c.enqueue(ctx, TypeRemoveGroupMembers, p, opts)
+}
+
+// TransferGroupOwner validates p and enqueues a TypeTransferGroupOwner task.
+// It returns the asynq task id.
+func (c *Client) TransferGroupOwner(ctx context.Context, p TransferGroupOwner, opts ...Option) (string, error) {
+	return c.enqueue(ctx, TypeTransferGroupOwner, p, opts)
+}
+
+// Enqueue strictly decodes and validates payload as a taskType payload (see
+// Decode) and enqueues its canonical encoding. It returns the asynq task id.
+// It is the generic entry point, used for JSON lines.
+func (c *Client) Enqueue(ctx context.Context, taskType string, payload json.RawMessage, opts ...Option) (string, error) {
+	if c.err != nil {
+		return "", c.err
+	}
+	o, err := c.defaults.resolve(opts)
+	if err != nil {
+		return "", err
+	}
+	v, err := Decode(taskType, payload, o.limits)
+	if err != nil {
+		return "", err
+	}
+	p, ok := v.(validator)
+	if !ok { // unreachable: Decode returns payload structs only
+		return "", fmt.Errorf("tasks: Decode returned %T", v)
+	}
+	return c.enqueue(ctx, taskType, p, opts)
+}
+
+func (c *Client) enqueue(ctx context.Context, typ string, p validator, opts []Option) (string, error) {
+	if c.err != nil {
+		return "", c.err
+	}
+	task, err := newTask(typ, p, c.defaults, opts)
+	if err != nil {
+		return "", err
+	}
+	info, err := c.ac.EnqueueContext(ctx, task)
+	if err != nil {
+		return "", fmt.Errorf("enqueuing %s: %w", typ, err)
+	}
+	return info.ID, nil
+}

@@ -1,0 +1,40 @@
+// Package tasks is what applications import to enqueue chatq work: the task
+// type constants, the payload structs, their validation and a producer
+// [Client] on top of asynq.
+//
+// Each task kind has one constant (TypeSendMessage, …), one payload struct
+// (SendMessage, …) and one validating constructor (NewSendMessageTask, …).
+// The JSON field names of the payload structs are the public contract shared
+// with the worker and with producers written in other languages.
+//
+// Usage:
+//
+//	c := tasks.NewClient(asynq.RedisClientOpt{Addr: "localhost:6379"}, tasks.ClientConfig{})
+//	defer c.Close()
+//	id, err := c.SendMessage(ctx, tasks.SendMessage{
+//		Target: "users",
+//		To:     []string{"alice"},
+//		Type:   "txt",
+//		Body:   json.RawMessage(`{"msg":"hello"}`),
+//	}, tasks.MaxRetry(5))
+//
+// Guarantees:
+//
+//   - Nothing invalid is enqueued. Every constructor and Client method
+//     validates the payload and the options first and returns a
+//     *[ValidationError] naming the task type, the field (as a JSON path such
+//     as "to[3]" or "body.msg") and the rule; callers use errors.As.
+//   - Every task goes to the queue of its kind ([QueueFor]) unless [Queue]
+//     says otherwise.
+//   - Every task carries asynq MaxRetry = budget + 1: the extra slot is
+//     reserved so that the worker, not asynq, decides when a task is dead
+//     (see docs/DESIGN.md, "Retry budget"). The budget defaults to
+//     [DefaultMaxRetry] and is set with [MaxRetry].
+//   - Validation and [Decode] never panic, whatever the input.
+//   - The enqueued payload is the canonical JSON encoding of the payload
+//     struct (compact, no HTML escaping), also for [Client.Enqueue], which
+//     accepts raw JSON from foreign producers.
+//
+// The package imports asynq and the standard library only. Idempotency keys
+// and expiry (the "key" field of a JSON line) are not implemented yet.
+package tasks

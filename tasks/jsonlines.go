@@ -1,0 +1,107 @@
+package tasks
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// MaxLineBytes is the longest JSON line ReadLines accepts, newline excluded.
+const MaxLineBytes = 1 << 20
+
+// Line is one line of a JSON lines file for `chatq enqueue -f`:
+//
+//	{"type":"message:send","key":"optional","payload":{…}}
+type Line struct {
+	Type string `json:"type"`
+	// Key is reserved for idempotency keys, which a later issue implements;
+	// it is read but not used yet.
+	Key     string          `json:"key,omitempty"`
+	Payload json.RawMessage `json:"payload"`
+}
+
+// LineError is the error of one line of a JSON lines file.
+type LineError struct {
+	Line int   // 1-based line number
+	Err  error // usually a *ValidationError
+}
+
+// Error returns "line <n>: <err>".
+func (e *LineError) Error() string { return fmt.Sprintf("line %d: %v", e.Line, e.Err) }
+
+// Unwrap returns Err.
+func (e *LineError) Unwrap() error { return e.Err }
+
+// ReadLines reads every line of r and returns the valid ones. Blank lines
+// and lines starting with '#' are skipped. Each other line must be one
+// strictly decoded Line (unknown fields rejected) with a known type and a
+// payload that Decode accepts with l. ReadLines does not stop at a bad line:
+// the error joins (errors.Join) one *LineError per bad line, so a caller can
+// print them all. Lines longer than MaxLineBytes are errors too; a read
+// error of r is returned as is, joined after the line errors.
+func ReadLines(r io.Reader, l Limits) ([]Line, error) {
+	br := bufio.NewReader(r)
+	var (
+		lines []Line
+		errs  []error
+	)
+	for n := 1; ; n++ {
+		text, tooLong, err := readLine(br)
+		if err != nil && !errors.Is(err, io.EOF) {
+			return lines, errors.Join(append(errs, fmt.Errorf("reading line %d: %w", n, err))...)
+		}
+		if tooLong {
+			errs = append(errs, &LineError{Line: n, Err: fmt.Errorf("longer than %d bytes", MaxLineBytes)})
+		} else if line, ok, lerr := parseLine(text, l); lerr != nil {
+			errs = append(errs, &LineError{Line: n, Err: lerr})
+		} else if ok {
+			lines = append(lines, line)
+		}
+		if err != nil { // io.EOF, after the last line
+			return lines, errors.Join(errs...)
+		}
+	}
+}
+
+// readLine returns the next line without its "\n" or "\r\n". tooLong reports
+// a line over MaxLineBytes, whose rest is discarded. err is io.EOF when the
+// line is the last one.
+func readLine(br *bufio.Reader) (text []byte, tooLong bool, err error) {
+	for {
+		chunk, isPrefix, rerr := br.ReadLine()
+		if rerr != nil {
+			return text, tooLong, rerr
+		}
+		if !tooLong {
+			text = append(text, chunk...)
+			tooLong = len(text) > MaxLineBytes
+		}
+		if !isPrefix {
+			return text, tooLong, nil
+		}
+	}
+}
+
+// parseLine decodes one line; ok is false for a blank or comment line.
+func parseLine(text []byte, l Limits) (line Line, ok bool, err error) {
+	text = bytes.TrimSpace(text)
+	if len(text) == 0 || text[0] == '#' {
+		return Line{}, false, nil
+	}
+	if err := strictUnmarshal(text, &line); err != nil {
+		return Line{}, false, decodeError("", err)
+	}
+	if _, ok := kindOf(line.Type); !ok {
+		return Line{}, false, unknownType(line.Type)
+	}
+	if len(line.Payload) == 0 {
+		return Line{}, false, &ValidationError{Type: line.Type, Field: "payload", Rule: ruleRequired}
+	}
+	if _, err := Decode(line.Type, line.Payload, l); err != nil {
+		return Line{}, false, err
+	}
+	return line, true, nil
+}

@@ -1,0 +1,41 @@
+package tasks
+
+import "github.com/hibiken/asynq"
+
+// maxBatch is the provider's limit on users per batch request: registering
+// users, adding or removing group members (agora-chat-rest-api-notes.md,
+// sections 4 and 5).
+const maxBatch = 60
+
+// User is one user to register.
+type User struct {
+	Username string `json:"username"` // [a-z0-9_.-]{1,64}
+}
+
+// RegisterUsers is the payload of TypeRegisterUser: 1 to 60 users,
+// registered with one request.
+type RegisterUsers struct {
+	Users []User `json:"users"` // 1..60, no duplicate usernames
+}
+
+// Validate returns the first violation as a *ValidationError; no Limits apply.
+func (p RegisterUsers) Validate(Limits) error {
+	c := checker{typ: TypeRegisterUser}
+	c.count("users", len(p.Users), 1, maxBatch)
+	names := make([]string, len(p.Users))
+	for i, u := range p.Users {
+		if rule := usernameRule(u.Username); rule != "" && !c.failed() {
+			c.fail(index("users", i)+".username", rule)
+		}
+		names[i] = u.Username
+	}
+	c.unique("users", ".username", names)
+	return c.err()
+}
+
+// NewRegisterUsersTask validates p and returns a TypeRegisterUser task that
+// carries its asynq options (queue QueueUsers unless Queue says otherwise,
+// MaxRetry budget+1, schedule).
+func NewRegisterUsersTask(p RegisterUsers, opts ...Option) (*asynq.Task, error) {
+	return newTask(TypeRegisterUser, p, defaultOptions(), opts)
+}

@@ -65,7 +65,7 @@ func configParseError(err error) error {
 		return &ConfigError{Var: envPrefix + "_*", Rule: err.Error()}
 	}
 	rule := "must be a valid " + pe.TypeName
-	if pe.TypeName == "Duration" {
+	if pe.TypeName == "time.Duration" {
 		rule = "must be a duration such as 500ms, 10s or 5m"
 	}
 	if !secretVars[pe.KeyName] {

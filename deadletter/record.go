@@ -30,7 +30,32 @@ type Record struct {
 	FirstFailure time.Time `json:"first_failure"`
 	LastFailure  time.Time `json:"last_failure"`
 	Worker       string    `json:"worker,omitempty"` // host:pid of the deciding worker
+	// Source is "reconciler" when the record was made from a task found in
+	// asynq's archive without a record (a lease expired with no retries
+	// left, or an operator archived it in asynqmon); empty when the
+	// dispatcher wrote it.
+	Source string `json:"source,omitempty"`
+
+	// State and ResolvedAt are not stored in the record: they are read from
+	// the resolution set when the record is read.
+	State      State     `json:"state"`
+	ResolvedAt time.Time `json:"resolved_at,omitzero"`
 }
+
+// State says whether a dead letter still needs an operator.
+type State string
+
+// States of a dead letter.
+const (
+	// StateOpen is a dead letter nobody has dealt with yet.
+	StateOpen State = "open"
+	// StateResolved is a dead letter whose task later succeeded: it was run
+	// again from asynqmon and a worker delivered it. Replay skips it.
+	StateResolved State = "resolved"
+)
+
+// SourceReconciler marks records the reconciler made from asynq's archive.
+const SourceReconciler = "reconciler"
 
 // SetPayload stores p as JSON when it is valid JSON, else as raw bytes.
 func (r *Record) SetPayload(p []byte) {

@@ -5,43 +5,68 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/redis/go-redis/v9"
-)
-
-const (
-	recordPrefix = "{chatq}:dl:"
-	indexKey     = "{chatq}:dl:index"
 )
 
 // ErrNotFound is returned when no dead letter has the given task id.
 var ErrNotFound = errors.New("deadletter: not found")
 
-// Store reads and writes dead letters in Redis.
+// Store reads and writes dead letters in Redis. It keeps every record until
+// it is replayed or deleted (or aged out by an explicit Retention, see
+// ReconcilerParams): there is no cap on count or age.
 type Store struct {
-	rdb redis.UniversalClient
+	rdb      redis.UniversalClient
+	auditMax int64
+	now      func() time.Time
 }
 
-// NewStore returns a store on rdb; the caller keeps ownership of rdb.
+// StoreConfig tunes a Store. The zero value means the defaults.
+type StoreConfig struct {
+	// AuditMaxLen caps the audit stream (AuditKey) at about this many
+	// entries; older entries are trimmed. Default 10,000; it bounds the
+	// audit trail only, never the dead letters.
+	AuditMaxLen int64
+}
+
+// DefaultAuditMaxLen is the default StoreConfig.AuditMaxLen.
+const DefaultAuditMaxLen = 10_000
+
+// NewStore returns a store on rdb with the default StoreConfig; the caller
+// keeps ownership of rdb.
 func NewStore(rdb redis.UniversalClient) *Store {
-	return &Store{rdb: rdb}
+	return NewStoreWithConfig(rdb, StoreConfig{})
 }
 
-func recordKey(taskID string) string { return recordPrefix + taskID }
+// NewStoreWithConfig returns a store on rdb tuned by cfg.
+func NewStoreWithConfig(rdb redis.UniversalClient, cfg StoreConfig) *Store {
+	if cfg.AuditMaxLen <= 0 {
+		cfg.AuditMaxLen = DefaultAuditMaxLen
+	}
+	return &Store{rdb: rdb, auditMax: cfg.AuditMaxLen, now: time.Now}
+}
+
+// encode returns the stored JSON of r: State and ResolvedAt are derived on
+// read and never stored.
+func encode(r Record) ([]byte, error) {
+	if r.TaskID == "" {
+		return nil, errors.New("record has no task id")
+	}
+	r.State, r.ResolvedAt = "", time.Time{}
+	return json.Marshal(r)
+}
 
 // Put writes r durably (record and index in one transaction). Writing the
-// same task id again replaces the record, so a re-run decision is idempotent.
+// same task id again replaces the record and reopens it, so a re-run
+// decision is idempotent.
 func (s *Store) Put(ctx context.Context, r Record) error {
-	if r.TaskID == "" {
-		return errors.New("deadletter: put: record has no task id")
-	}
-	b, err := json.Marshal(r)
+	b, err := encode(r)
 	if err != nil {
-		return fmt.Errorf("deadletter: put %s: encode: %w", r.TaskID, err)
+		return fmt.Errorf("deadletter: put %s: %w", r.TaskID, err)
 	}
 	_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.Set(ctx, recordKey(r.TaskID), b, 0)
-		p.ZAdd(ctx, indexKey, redis.Z{Score: float64(r.LastFailure.UnixMilli()), Member: r.TaskID})
+		putCmds(ctx, p, r, b)
 		return nil
 	})
 	if err != nil {
@@ -50,33 +75,66 @@ func (s *Store) Put(ctx context.Context, r Record) error {
 	return nil
 }
 
-// Get returns the record of taskID, or ErrNotFound.
-func (s *Store) Get(ctx context.Context, taskID string) (Record, error) {
-	b, err := s.rdb.Get(ctx, recordKey(taskID)).Bytes()
-	if errors.Is(err, redis.Nil) {
-		return Record{}, fmt.Errorf("deadletter: get %s: %w", taskID, ErrNotFound)
-	}
-	if err != nil {
-		return Record{}, fmt.Errorf("deadletter: get %s: %w", taskID, err)
-	}
-	var r Record
-	if err := json.Unmarshal(b, &r); err != nil {
-		return Record{}, fmt.Errorf("deadletter: get %s: decode: %w", taskID, err)
-	}
-	return r, nil
+func putCmds(ctx context.Context, p redis.Pipeliner, r Record, b []byte) {
+	p.Set(ctx, recordKey(r.TaskID), b, 0)
+	p.ZAdd(ctx, indexKey, redis.Z{Score: float64(r.LastFailure.UnixMilli()), Member: r.TaskID})
+	p.ZRem(ctx, resolvedKey, r.TaskID)
+	p.ZRem(ctx, tombstoneKey, r.TaskID)
+	p.ZRem(ctx, rerunKey, r.TaskID)
 }
 
-// Delete removes the record of taskID; deleting a missing record is not an error.
-func (s *Store) Delete(ctx context.Context, taskID string) error {
-	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.Del(ctx, recordKey(taskID))
-		p.ZRem(ctx, indexKey, taskID)
+// PutMany writes many records in one pipeline (each record with its index
+// entry atomically). It is for bulk imports and tests; the dispatcher uses
+// Put.
+func (s *Store) PutMany(ctx context.Context, recs []Record) error {
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for _, r := range recs {
+			b, err := encode(r)
+			if err != nil {
+				return fmt.Errorf("%s: %w", r.TaskID, err)
+			}
+			p.TxPipelined(ctx, func(tx redis.Pipeliner) error {
+				putCmds(ctx, tx, r, b)
+				return nil
+			})
+		}
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("deadletter: delete %s: %w", taskID, err)
+		return fmt.Errorf("deadletter: put many: %w", err)
 	}
 	return nil
+}
+
+// putIfAbsentScript writes a record only when none exists, so a reconciler
+// never overwrites what the dispatcher wrote.
+var putIfAbsentScript = redis.NewScript(`
+if redis.call('SET', KEYS[1], ARGV[1], 'NX') then
+  redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
+  return 1
+end
+return 0`)
+
+func (s *Store) putIfAbsent(ctx context.Context, r Record) (bool, error) {
+	b, err := encode(r)
+	if err != nil {
+		return false, err
+	}
+	n, err := putIfAbsentScript.Run(ctx, s.rdb, []string{recordKey(r.TaskID), indexKey},
+		b, r.LastFailure.UnixMilli(), r.TaskID).Int()
+	return n == 1, err
+}
+
+// Get returns the record of taskID, or ErrNotFound.
+func (s *Store) Get(ctx context.Context, taskID string) (Record, error) {
+	recs, err := s.getMany(ctx, []string{taskID})
+	if err != nil {
+		return Record{}, fmt.Errorf("deadletter: get %s: %w", taskID, err)
+	}
+	if len(recs) == 0 {
+		return Record{}, fmt.Errorf("deadletter: get %s: %w", taskID, ErrNotFound)
+	}
+	return recs[0], nil
 }
 
 // Count returns how many dead letters are stored.
@@ -88,32 +146,8 @@ func (s *Store) Count(ctx context.Context) (int64, error) {
 	return n, nil
 }
 
-// List returns up to limit records, newest last failure first (limit <= 0:
-// all). It reads in pages so a large store is never loaded in one reply.
-func (s *Store) List(ctx context.Context, limit int) ([]Record, error) {
-	const page = 500
-	var out []Record
-	for start := int64(0); ; start += page {
-		ids, err := s.rdb.ZRevRange(ctx, indexKey, start, start+page-1).Result()
-		if err != nil {
-			return nil, fmt.Errorf("deadletter: list: %w", err)
-		}
-		recs, err := s.getMany(ctx, ids)
-		if err != nil {
-			return nil, err
-		}
-		for _, r := range recs {
-			if limit > 0 && len(out) == limit {
-				return out, nil
-			}
-			out = append(out, r)
-		}
-		if len(ids) < page {
-			return out, nil
-		}
-	}
-}
-
+// getMany reads the records of ids with their resolution in one round trip;
+// ids without a record (deleted meanwhile) are left out.
 func (s *Store) getMany(ctx context.Context, ids []string) ([]Record, error) {
 	if len(ids) == 0 {
 		return nil, nil
@@ -122,10 +156,20 @@ func (s *Store) getMany(ctx context.Context, ids []string) ([]Record, error) {
 	for i, id := range ids {
 		keys[i] = recordKey(id)
 	}
-	vals, err := s.rdb.MGet(ctx, keys...).Result()
+	var vals *redis.SliceCmd
+	var resolved *redis.FloatSliceCmd
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		vals = p.MGet(ctx, keys...)
+		resolved = p.ZMScore(ctx, resolvedKey, ids...)
+		return nil
+	})
 	if err != nil {
-		return nil, fmt.Errorf("deadletter: list: %w", err)
+		return nil, fmt.Errorf("read records: %w", err)
 	}
+	return decodeRecords(ids, vals.Val(), resolved.Val())
+}
+
+func decodeRecords(ids []string, vals []any, resolved []float64) ([]Record, error) {
 	out := make([]Record, 0, len(vals))
 	for i, v := range vals {
 		str, ok := v.(string)
@@ -134,9 +178,40 @@ func (s *Store) getMany(ctx context.Context, ids []string) ([]Record, error) {
 		}
 		var r Record
 		if err := json.Unmarshal([]byte(str), &r); err != nil {
-			return nil, fmt.Errorf("deadletter: list: decode %s: %w", ids[i], err)
+			return nil, fmt.Errorf("decode %s: %w", ids[i], err)
+		}
+		r.State = StateOpen
+		if i < len(resolved) && resolved[i] > 0 {
+			r.State, r.ResolvedAt = StateResolved, time.UnixMilli(int64(resolved[i]))
 		}
 		out = append(out, r)
 	}
 	return out, nil
+}
+
+// remove deletes the records of ids and leaves a tombstone for each, so the
+// reconciler deletes rather than re-imports their archived asynq copies.
+func (s *Store) remove(ctx context.Context, ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	now := float64(s.now().UnixMilli())
+	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		keys := make([]string, len(ids))
+		members := make([]any, len(ids))
+		tombs := make([]redis.Z, len(ids))
+		for i, id := range ids {
+			keys[i], members[i], tombs[i] = recordKey(id), id, redis.Z{Score: now, Member: id}
+		}
+		p.Del(ctx, keys...)
+		p.ZRem(ctx, indexKey, members...)
+		p.ZRem(ctx, resolvedKey, members...)
+		p.ZRem(ctx, rerunKey, members...)
+		p.ZAdd(ctx, tombstoneKey, tombs...)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("remove records: %w", err)
+	}
+	return nil
 }

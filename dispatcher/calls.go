@@ -31,7 +31,7 @@ func (w *Worker) prepare(taskType string, payload []byte) (call, error) {
 	case tasks.RegisterUsers:
 		return func(ctx context.Context, tok agora.Token) ([]itemFailure, error) {
 			res, err := api.RegisterUsers(ctx, tok, p.Users)
-			return existingUsers(res, taskType), err
+			return registerItems(p.Users, res, taskType), err
 		}, nil
 	case tasks.CreateGroup:
 		return func(ctx context.Context, tok agora.Token) ([]itemFailure, error) {
@@ -44,8 +44,8 @@ func (w *Worker) prepare(taskType string, payload []byte) (call, error) {
 		}, nil
 	case tasks.AddGroupMembers:
 		return func(ctx context.Context, tok agora.Token) ([]itemFailure, error) {
-			_, err := api.AddGroupMembers(ctx, tok, p.GroupID, p.Usernames)
-			return nil, err
+			res, err := api.AddGroupMembers(ctx, tok, p.GroupID, p.Usernames)
+			return notAdded(p.GroupID, p.Usernames, res, taskType), err
 		}, nil
 	case tasks.RemoveGroupMembers:
 		return func(ctx context.Context, tok agora.Token) ([]itemFailure, error) {
@@ -58,18 +58,6 @@ func (w *Worker) prepare(taskType string, payload []byte) (call, error) {
 		}, nil
 	}
 	return nil, fmt.Errorf("dispatcher: no call for payload %T", p)
-}
-
-// existingUsers reports the users a batch register found already there. The
-// provider answers 200 for the batch and lists them; the policy decides them
-// as it decides the single-user 400 duplicate_unique_property_exists.
-func existingUsers(res agora.RegisterResult, taskType string) []itemFailure {
-	out := make([]itemFailure, 0, len(res.Existing))
-	for _, e := range res.Existing {
-		out = append(out, itemFailure{Item: e.Username, Failure: batchItemFailure(taskType,
-			http.StatusBadRequest, "duplicate_unique_property_exists", e.Reason)})
-	}
-	return out
 }
 
 // notRemoved reports the users a batch removal did not remove (result false

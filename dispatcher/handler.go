@@ -10,6 +10,7 @@ import (
 
 	"github.com/chatq/chatq/agora"
 	"github.com/chatq/chatq/policy"
+	"github.com/chatq/chatq/tasks"
 )
 
 // taskHandler serves every chatq task type; the per-type work is the call
@@ -26,6 +27,15 @@ type run struct {
 	payload        []byte
 	retried        int // failures so far (asynq's count)
 	budget         int // retries allowed (asynq MaxRetry minus the reserved slot)
+	// For observers: the enqueue time from the task's header, the latency
+	// of this attempt's call, and the budget that ran out, if any.
+	enqueuedAt  time.Time
+	callLatency time.Duration
+	exhausted   string
+	// deadline is the task's tasks.HeaderExpiresAt (zero: none);
+	// deadlineErr a malformed header (see expiry.go).
+	deadline    time.Time
+	deadlineErr error
 }
 
 func newRun(ctx context.Context, t *asynq.Task) run {
@@ -35,12 +45,17 @@ func newRun(ctx context.Context, t *asynq.Task) run {
 	r.retried, _ = asynq.GetRetryCount(ctx)
 	maxRetry, _ := asynq.GetMaxRetry(ctx)
 	r.budget = max(maxRetry-1, 0)
+	r.enqueuedAt, _ = tasks.EnqueuedAt(t)
+	r.deadline, _, r.deadlineErr = tasks.Deadline(t.Headers())
 	return r
 }
 
 // ProcessTask implements asynq.Handler.
 func (h taskHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 	r := newRun(ctx, t)
+	if stop, err := h.w.expired(ctx, r); stop {
+		return err
+	}
 	c, err := h.w.prepare(r.typ, r.payload)
 	if err != nil {
 		return h.w.deadLetter(ctx, r, verdict{
@@ -55,11 +70,18 @@ func (h taskHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 func (w *Worker) execute(ctx context.Context, r run, c call) error {
 	refreshed := false
 	for {
+		start := time.Now()
 		tok, err := w.tokens.Token(ctx)
 		var items []itemFailure
 		if err == nil {
+			permit, terr := w.acquire(ctx, r)
+			if terr != nil {
+				return w.throttled(r, terr)
+			}
 			items, err = c(ctx, tok)
+			w.report(ctx, permit, err)
 		}
+		r.callLatency = time.Since(start)
 		if err == nil {
 			w.creds.accept()
 			return w.settleItems(ctx, r, items)
@@ -106,8 +128,12 @@ func (w *Worker) apply(ctx context.Context, r run, f policy.Failure, d policy.De
 
 func (w *Worker) retry(ctx context.Context, r run, f policy.Failure, d policy.Decision, cause error) error {
 	if r.retried >= r.budget {
+		r.exhausted = "retries"
 		return w.deadLetter(ctx, r, verdict{failure: f, decision: d,
 			reason: fmt.Sprintf("retries exhausted (%d of %d): %s", r.retried, r.budget, d.Reason)})
+	}
+	if stop, err := w.expiresFirst(ctx, r, f, d, false); stop {
+		return err
 	}
 	if _, err := w.state.noteFailure(ctx, r.id, w.now()); err != nil {
 		w.logger.Warn("cannot record failure time", "task_id", r.id, "err", err)
@@ -129,11 +155,15 @@ func (w *Worker) deferTask(ctx context.Context, r run, f policy.Failure, d polic
 		return &policy.DecisionError{Decision: d, Err: fmt.Errorf("%w (deferral not counted: %w)", cause, err)}
 	}
 	if st.Deferrals > w.cfg.DeferMaxAttempts || now.Sub(st.FirstFailure) > w.cfg.DeferMaxAge {
+		r.exhausted = "deferrals"
 		return w.deadLetter(ctx, r, verdict{failure: f, decision: d, overBudget: true,
 			reason: fmt.Sprintf("deferral budget exhausted (%d deferrals over %s): %s",
 				st.Deferrals-1, now.Sub(st.FirstFailure).Round(time.Millisecond), d.Reason)})
 	}
 	d.Delay = w.deferDelay(f, d, st.Deferrals-1)
+	if stop, err := w.expiresFirst(ctx, r, f, d, true); stop {
+		return err
+	}
 	w.logDecision(r, f, d)
 	return &policy.DecisionError{Decision: d, Err: cause}
 }
@@ -160,6 +190,9 @@ func (w *Worker) fixFor(f policy.Failure) string {
 
 // done finishes a task whose goal state holds.
 func (w *Worker) done(ctx context.Context, r run) {
+	if w.finished != nil {
+		w.finished(r.id)
+	}
 	if r.retried > 0 {
 		w.state.clear(ctx, r.id)
 	}

@@ -50,6 +50,7 @@ type harnessOpts struct {
 	httpTimeout time.Duration
 	store       *deadletter.Store // nil: a store on the test database
 	noStart     bool
+	onFinished  func(taskID string) // dispatcher.Deps.OnFinished
 }
 
 func defaultHarnessOpts() harnessOpts {
@@ -102,7 +103,7 @@ func (h *harness) newWorker(url string, o harnessOpts) *dispatcher.Worker {
 	require.NoError(h.t, err)
 	w, err := dispatcher.New(o.worker, dispatcher.Deps{
 		Redis: h.db.Opt, RDB: h.db.Client, API: api, Tokens: tokens, Policy: p,
-		DeadLetters: h.store, Observer: h.events,
+		DeadLetters: h.store, Observer: h.events, OnFinished: o.onFinished,
 		Logger: slog.New(slog.NewJSONHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	})
 	require.NoError(h.t, err)

@@ -1,6 +1,10 @@
 package dispatcher
 
-import "github.com/chatq/chatq/policy"
+import (
+	"time"
+
+	"github.com/chatq/chatq/policy"
+)
 
 // Outcome is what happened to a task in one step.
 type Outcome string
@@ -33,6 +37,15 @@ type Event struct {
 	Code    string
 	Rule    string
 	Outcome Outcome
+	// CallLatency is how long the provider call of this attempt took
+	// (token request included); 0 when no call was made.
+	CallLatency time.Duration
+	// EnqueuedAt is when the producer enqueued the task (the
+	// tasks.HeaderEnqueuedAt header); zero when the producer did not say.
+	EnqueuedAt time.Time
+	// Exhausted names the budget whose end dead-lettered the task:
+	// "retries", "deferrals", or "" when none ran out.
+	Exhausted string
 }
 
 // Observer receives every Event. It is called on the handler's goroutine,
@@ -52,7 +65,8 @@ func (w *Worker) observe(r run, f policy.Failure, rule string, o Outcome) {
 		return
 	}
 	w.observer.Observe(Event{TaskID: r.id, Type: r.typ, Queue: r.queue, Attempt: r.retried + 1,
-		Status: f.Status, Code: f.Code, Rule: rule, Outcome: o})
+		Status: f.Status, Code: f.Code, Rule: rule, Outcome: o,
+		CallLatency: r.callLatency, EnqueuedAt: r.enqueuedAt, Exhausted: r.exhausted})
 }
 
 func outcomeOf(a policy.Action) Outcome {

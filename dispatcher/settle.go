@@ -11,33 +11,37 @@ import (
 var errPartialBatch = errors.New("provider applied only part of the batch")
 
 // settleItems finishes a call the provider answered with 200. Items it did
-// not apply are decided one by one: done items are fine; if any item must
-// be retried or deferred, the whole task is (re-running a batch is safe:
-// applied items come back as "already there", which the policy calls done);
-// otherwise the items that must be dead-lettered are, by name.
+// not apply are decided one by one through the policy (settle.go's batch,
+// split.go):
+//   - every item applied or done: the task is delivered (done when the
+//     provider applied none of them);
+//   - the provider applied none, and the rest all wait for another attempt:
+//     the whole task takes the first item's decision (re-running done items
+//     is safe, they come back as done);
+//   - the provider applied none, and the rest must all be dead-lettered for
+//     one reason: the task itself is, naming them;
+//   - otherwise the batch is split: the items to try again become one new
+//     task, each group of items to dead-letter its own record, and the task
+//     ends (see split). Nothing is reported delivered that was not.
 func (w *Worker) settleItems(ctx context.Context, r run, items []itemFailure) error {
-	var dead []string
-	var deadVerdict *verdict
-	for _, it := range items {
-		d := w.policy.Decide(it.Failure, r.retried)
-		switch d.Action {
-		case policy.ActionDone:
-			w.logger.Debug("batch item already done", "task_id", r.id, "item", it.Item, "rule", d.Rule.Name)
-		case policy.ActionDeadLetter:
-			dead = append(dead, it.Item)
-			if deadVerdict == nil {
-				deadVerdict = &verdict{failure: it.Failure, decision: d, reason: d.Reason}
-			}
-		default:
-			return w.apply(ctx, r, it.Failure, d, errPartialBatch)
+	b := w.sortItems(r, items)
+	applied := w.batchSize(r.typ, r.payload) > len(items)
+	switch {
+	case len(b.again) == 0 && len(b.dead) == 0:
+		outcome := OutcomeDelivered
+		if len(items) > 0 && !applied {
+			outcome = OutcomeDone
 		}
+		w.observe(r, policy.Failure{}, "", outcome)
+		w.logger.Debug(string(outcome), slog.String("task_id", r.id), slog.String("type", r.typ), slog.Int("attempt", r.retried+1))
+		w.done(ctx, r)
+		return nil
+	case !applied && len(b.dead) == 0:
+		return w.apply(ctx, r, b.again[0].Failure, b.decisions[0], errPartialBatch)
+	case !applied && len(b.again) == 0 && len(b.dead) == 1:
+		v := b.dead[0].v
+		v.items = b.dead[0].items
+		return w.deadLetter(ctx, r, v)
 	}
-	if deadVerdict != nil {
-		deadVerdict.items = dead
-		return w.deadLetter(ctx, r, *deadVerdict)
-	}
-	w.observe(r, policy.Failure{}, "", OutcomeDelivered)
-	w.logger.Debug("delivered", slog.String("task_id", r.id), slog.String("type", r.typ), slog.Int("attempt", r.retried+1))
-	w.done(ctx, r)
-	return nil
+	return w.split(ctx, r, b, applied)
 }

@@ -33,6 +33,14 @@ type Deps struct {
 	Logger *slog.Logger
 	// Observer, optional, sees every decision (metrics, progress).
 	Observer Observer
+	// Throttle, optional, gates calls fleet-wide (rate limits, pause on
+	// 429, circuit breakers); nil = none.
+	Throttle Throttle
+	// OnFinished, optional, is called with the id of every task that ended
+	// well (delivered or done). It must not block: chatq passes
+	// deadletter.Resolver.Note, which marks dead letters run again from
+	// asynqmon resolved without a Redis round trip on this path.
+	OnFinished func(taskID string)
 }
 
 // Worker is one chatq worker process: an asynq server with chatq's handler.
@@ -46,7 +54,10 @@ type Worker struct {
 	state    *failureState
 	creds    *credentialHealth
 	observer Observer
+	throttle Throttle
+	finished func(taskID string) // Deps.OnFinished
 	srv      *asynq.Server
+	producer *tasks.Client // enqueues the split-off items of batches (split.go)
 	now      func() time.Time
 	stopping atomic.Bool
 }
@@ -66,11 +77,12 @@ func New(cfg Config, d Deps) (*Worker, error) {
 	}
 	w := &Worker{
 		cfg: cfg, api: d.API, tokens: d.Tokens, policy: d.Policy, dead: d.DeadLetters,
-		logger: logger, now: time.Now, observer: d.Observer,
+		logger: logger, now: time.Now, observer: d.Observer, throttle: d.Throttle, finished: d.OnFinished,
 		state: &failureState{rdb: d.RDB, ttl: cfg.DeferMaxAge + 24*time.Hour},
 		creds: &credentialHealth{interval: cfg.CredentialsLogInterval, logger: logger},
 	}
 	w.srv = asynq.NewServer(d.Redis, w.asynqConfig())
+	w.producer = tasks.NewClient(d.Redis, tasks.ClientConfig{Limits: cfg.Limits, Redis: d.RDB})
 	return w, nil
 }
 
@@ -134,6 +146,7 @@ func (w *Worker) Run(ctx context.Context) error {
 	w.stopping.Store(true)
 	w.logger.Info("worker stopping", "shutdown_timeout", w.cfg.ShutdownTimeout)
 	w.srv.Shutdown()
+	_ = w.producer.Close()
 	w.logger.Info("worker stopped")
 	return nil
 }

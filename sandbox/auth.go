@@ -3,6 +3,7 @@ package sandbox
 import (
 	"crypto/subtle"
 	"encoding/base64"
+	"errors"
 	"net/http"
 	"strings"
 	"time"
@@ -51,9 +52,10 @@ func equalSecret(got, want string) bool {
 	return subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
 }
 
-// ExpireTokens makes every token issued so far expired; later calls with
-// them get 401 unauthorized "Unable to authenticate due to expired access
-// token.". Tokens issued afterwards are unaffected.
+// ExpireTokens makes every token issued so far, and every app token seen
+// so far, expired; later calls with them get 401 unauthorized "Unable to
+// authenticate due to expired access token.". Tokens issued (or first
+// seen) afterwards are unaffected.
 func (s *Server) ExpireTokens() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -80,6 +82,9 @@ func (s *Server) checkToken(tok string) *apiError {
 	if tok == "" {
 		return errExpiredToken
 	}
+	if strings.HasPrefix(tok, accessTokenVersion) {
+		return s.checkAppToken(tok)
+	}
 	if !wellFormedToken(tok) {
 		return errCorruptToken
 	}
@@ -90,6 +95,34 @@ func (s *Server) checkToken(tok string) *apiError {
 	case !ok:
 		return errUnknownToken
 	case !s.now().Before(expires):
+		return errExpiredToken
+	}
+	return nil
+}
+
+// checkAppToken checks an AccessToken2 app token: corrupt → 401
+// auth_bad_access_token "…corrupt access token."; forged, for another app
+// or without the ChatApp privilege → 401 auth_bad_access_token "Unable to
+// authenticate."; past its expiry (or expired by ExpireTokens) → 401
+// unauthorized "…expired access token.".
+func (s *Server) checkAppToken(tok string) *apiError {
+	t, err := verifyAppToken(tok, s.cfg.AppID, s.cfg.AppCertificate)
+	switch {
+	case errors.Is(err, errTokenCorrupt):
+		return errCorruptToken
+	case err != nil:
+		return errUnknownToken
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	expires, seen := s.st.tokens[tok]
+	if !seen {
+		// Remembered so that ExpireTokens can expire it.
+		expires = t.expiresAt()
+		s.st.tokens[tok] = expires
+		s.stats.AppTokens++
+	}
+	if !s.now().Before(expires) {
 		return errExpiredToken
 	}
 	return nil

@@ -13,6 +13,8 @@ type call struct {
 	r    *http.Request
 	rt   route
 	body []byte
+	// itemReasons are the per-user failures a fault asks for (Fault.ItemReasons).
+	itemReasons map[string]string
 }
 
 // envelope is the provider's success body around an endpoint's data.

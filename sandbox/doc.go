@@ -35,6 +35,16 @@
 // corrupt, unknown) answers 401 unauthorized "Registration is not open, please
 // contact the app admin.", as the provider's status-code table says.
 //
+// Bearer tokens starting with "007" are Agora AccessToken2 app tokens, which
+// clients mint themselves: the sandbox verifies them with its own code
+// against Config.AppID and Config.AppCertificate (signature, App ID, Chat
+// service with the ChatApp privilege, expiry) and counts each new one in
+// Stats.AppTokens. A corrupt one answers 401 auth_bad_access_token "Unable to
+// authenticate due to corrupt access token.", a forged one (or one for
+// another app) 401 auth_bad_access_token "Unable to authenticate.", an
+// expired one 401 unauthorized "Unable to authenticate due to expired access
+// token.". Other tokens go through the client_credentials path.
+//
 // # Admin API
 //
 // Requests under /_sandbox/ need no token and are never counted, faulted or
@@ -45,7 +55,7 @@
 //	GET    /_sandbox/faults         list of active faults with their ids
 //	DELETE /_sandbox/faults         remove every fault
 //	DELETE /_sandbox/faults/{id}    remove one fault
-//	POST   /_sandbox/tokens/expire  every token issued so far is now expired
+//	POST   /_sandbox/tokens/expire  every token issued (or app token seen) so far is now expired
 //	GET    /_sandbox/stats          JSON Stats
 //	POST   /_sandbox/reset          drop all state, faults and stats
 //	GET    /_sandbox/messages       delivered messages, in order

@@ -47,6 +47,12 @@ type Fault struct {
 	Delay Duration `json:"delay,omitempty"`
 	// Drop closes the connection without an answer.
 	Drop bool `json:"drop,omitempty"`
+	// ItemReasons, on a batch register_user call (an array body), fails
+	// only the named users: each is listed in the answer's data[] with its
+	// reason as registerUserFailReason and is not created, while the rest
+	// of the batch is processed as usual (HTTP 200). Other calls ignore it.
+	// A fault with only ItemReasons lets the call through.
+	ItemReasons map[string]string `json:"item_reasons,omitempty"`
 }
 
 // Duration is a time.Duration that is JSON "1.5s"; numbers (nanoseconds)
@@ -91,8 +97,8 @@ func (f Fault) Validate() error {
 		return fmt.Errorf("status: must be an HTTP status (100-599), got %d", f.Status)
 	case f.Delay < 0:
 		return fmt.Errorf("delay: must be >= 0, got %s", time.Duration(f.Delay))
-	case !f.answers() && f.Delay == 0:
-		return errors.New("fault does nothing: set status, raw_body, drop or delay")
+	case !f.answers() && f.Delay == 0 && len(f.ItemReasons) == 0:
+		return errors.New("fault does nothing: set status, raw_body, drop, delay or item_reasons")
 	}
 	return nil
 }
@@ -174,6 +180,7 @@ func (s *Server) applyFault(c *call) bool {
 	if !ok {
 		return false
 	}
+	c.itemReasons = f.ItemReasons
 	if f.Delay > 0 && !wait(c.r.Context(), time.Duration(f.Delay)) {
 		c.finishKey("canceled")
 		return true

@@ -17,6 +17,10 @@ type Config struct {
 	// ClientID and ClientSecret are the accepted client_credentials.
 	// Default "sandbox-client-id" and "sandbox-client-secret".
 	ClientID, ClientSecret string
+	// AppID and AppCertificate verify AccessToken2 app tokens ("007…"),
+	// which clients mint themselves: the signature, the App ID, the ChatApp
+	// privilege and the expiry are checked. Empty = no app token is accepted.
+	AppID, AppCertificate string
 	// TokenTTL is the lifetime of issued tokens when the request has no ttl.
 	// Default 1h.
 	TokenTTL time.Duration

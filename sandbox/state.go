@@ -14,6 +14,9 @@ type Stats struct {
 	Calls map[string]int `json:"calls"`
 	// TokenRequests counts calls to the token endpoint.
 	TokenRequests int `json:"token_requests"`
+	// AppTokens counts distinct AccessToken2 app tokens the server accepted
+	// (minted by the clients, so never requested from the token endpoint).
+	AppTokens int `json:"app_tokens,omitempty"`
 	// Responses counts answers by "<status>" or "<status> <code>", e.g.
 	// "200", "429 reach_limit", "503", plus "drop" and "canceled".
 	Responses map[string]int `json:"responses"`

@@ -49,7 +49,11 @@ func (s *Server) registerUsers(c *call) (any, *apiError) {
 				"Application null Entity user requires that property named 'username' be unique, value of %s exists.", names[0])
 		}
 	}
-	fresh, failed := s.splitExisting(names)
+	var reasons map[string]string
+	if batch {
+		reasons = c.itemReasons
+	}
+	fresh, failed := s.splitExisting(names, reasons)
 	if limit := s.cfg.MaxUsers; limit > 0 && len(s.st.users)+len(fresh) > limit {
 		return nil, errPlanLimit
 	}
@@ -69,12 +73,17 @@ func (s *Server) registerUsers(c *call) (any, *apiError) {
 }
 
 // splitExisting separates names into users to create and failures for those
-// that exist (or repeat within the request). Server.mu must be held.
-func (s *Server) splitExisting(names []string) ([]string, []registerFailure) {
+// that exist (or repeat within the request) or that a fault fails (reasons).
+// Server.mu must be held.
+func (s *Server) splitExisting(names []string, reasons map[string]string) ([]string, []registerFailure) {
 	seen := map[string]bool{}
 	fresh := []string{}
 	failed := []registerFailure{}
 	for _, n := range names {
+		if reason, ok := reasons[n]; ok {
+			failed = append(failed, registerFailure{Username: n, Reason: reason})
+			continue
+		}
 		if _, ok := s.st.users[n]; ok || seen[n] {
 			failed = append(failed, registerFailure{Username: n, Reason: "the " + n + " already exists"})
 			continue

@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
 )
 
 // ClientConfig configures a Client.
@@ -19,14 +21,30 @@ type ClientConfig struct {
 	// unless MaxRetry overrides it. Optional; 0 means DefaultMaxRetry (25).
 	// A task without retries needs MaxRetry(0).
 	DefaultMaxRetry int
+	// IdempotencyWindow is how long an idempotency key (Key) is remembered
+	// from the first enqueue with it. Optional; 0 means
+	// DefaultIdempotencyWindow (24h). Keyed tasks are also kept this long
+	// after completion (asynq Retention).
+	IdempotencyWindow time.Duration
+	// ExpiryDefaults maps a task type to the TTL its tasks get when neither
+	// ExpiresAt nor TTL is given. Optional; types not listed never expire
+	// by default.
+	ExpiryDefaults map[string]time.Duration
+	// Redis is where idempotency keys are kept. Optional for NewClient,
+	// which otherwise opens a client on its RedisConnOpt; required by
+	// NewClientFromAsynq for Key. Close does not close it.
+	Redis redis.UniversalClient
 }
 
 // Client enqueues validated chatq tasks. It is safe for concurrent use.
 type Client struct {
 	ac       *asynq.Client
-	owned    bool    // Close closes ac
-	defaults options // from ClientConfig
-	err      error   // invalid ClientConfig, returned by every call
+	owned    bool                  // Close closes ac
+	rdb      redis.UniversalClient // idempotency keys; nil => Key unsupported
+	ownsRDB  bool                  // Close closes rdb
+	window   time.Duration         // idempotency window
+	defaults options               // from ClientConfig
+	err      error                 // invalid ClientConfig, returned by every call
 }
 
 // NewClient returns a Client that enqueues through a new asynq client on r.
@@ -35,6 +53,11 @@ type Client struct {
 func NewClient(r asynq.RedisConnOpt, cfg ClientConfig) *Client {
 	c := newClient(asynq.NewClient(r), cfg)
 	c.owned = true
+	if c.rdb == nil {
+		if rdb, ok := r.MakeRedisClient().(redis.UniversalClient); ok {
+			c.rdb, c.ownsRDB = rdb, true
+		}
+	}
 	return c
 }
 
@@ -50,7 +73,8 @@ func NewClientFromAsynq(c *asynq.Client, cfg ClientConfig) *Client {
 
 // newClient applies the defaults of cfg: the one place where they are.
 func newClient(ac *asynq.Client, cfg ClientConfig) *Client {
-	c := &Client{ac: ac, defaults: options{budget: cfg.DefaultMaxRetry, limits: cfg.Limits}}
+	c := &Client{ac: ac, rdb: cfg.Redis, window: cfg.IdempotencyWindow,
+		defaults: options{budget: cfg.DefaultMaxRetry, limits: cfg.Limits, expiry: cfg.ExpiryDefaults}}
 	switch {
 	case cfg.DefaultMaxRetry < 0:
 		c.err = fmt.Errorf("ClientConfig.DefaultMaxRetry: must be >= 0, got %d", cfg.DefaultMaxRetry)
@@ -62,15 +86,20 @@ func newClient(ac *asynq.Client, cfg ClientConfig) *Client {
 	if err := cfg.Limits.check(); err != nil && c.err == nil {
 		c.err = fmt.Errorf("ClientConfig.Limits.%w", err)
 	}
+	c.checkGuarantees(cfg)
 	return c
 }
 
 // Close closes the underlying asynq client if the Client created it.
 func (c *Client) Close() error {
-	if !c.owned {
-		return nil
+	var err error
+	if c.ownsRDB {
+		err = c.rdb.Close()
 	}
-	return c.ac.Close()
+	if !c.owned {
+		return err
+	}
+	return errors.Join(c.ac.Close(), err)
 }
 
 // SendMessage validates p and enqueues a TypeSendMessage task. It returns the
@@ -141,9 +170,12 @@ func (c *Client) enqueue(ctx context.Context, typ string, p validator, opts []Op
 	if c.err != nil {
 		return "", c.err
 	}
-	task, err := newTask(typ, p, c.defaults, opts)
+	task, o, err := buildTask(typ, p, c.defaults, opts, time.Now())
 	if err != nil {
 		return "", err
+	}
+	if o.key != "" {
+		return c.enqueueKeyed(ctx, task, o.key)
 	}
 	info, err := c.ac.EnqueueContext(ctx, task)
 	if err != nil {

@@ -34,7 +34,16 @@
 //   - The enqueued payload is the canonical JSON encoding of the payload
 //     struct (compact, no HTML escaping), also for [Client.Enqueue], which
 //     accepts raw JSON from foreign producers.
+//   - With [Key], an enqueue is idempotent: within the idempotency window
+//     (ClientConfig.IdempotencyWindow, default 24h) the same task type and
+//     key return the first task id and enqueue nothing more, also after the
+//     task was delivered, dead-lettered or replayed, and across processes.
+//     The provider has no idempotency key of its own, so delivery itself
+//     stays at least once (see README, "Guarantees").
+//   - With [ExpiresAt] or [TTL] (or ClientConfig.ExpiryDefaults), a task
+//     carries a deadline in the [HeaderExpiresAt] header; a worker never
+//     sends it after that and dead-letters it with the rule "expired".
 //
-// The package imports asynq and the standard library only. Idempotency keys
-// and expiry (the "key" field of a JSON line) are not implemented yet.
+// The package imports asynq, go-redis (for idempotency keys) and the
+// standard library only.
 package tasks

@@ -14,12 +14,18 @@ const MaxLineBytes = 1 << 20
 
 // Line is one line of a JSON lines file for `chatq enqueue -f`:
 //
-//	{"type":"message:send","key":"optional","payload":{…}}
+//	{"type":"message:send","key":"optional","ttl":"2h","payload":{…}}
+//
+// Options returns the options the optional fields stand for.
 type Line struct {
 	Type string `json:"type"`
-	// Key is reserved for idempotency keys, which a later issue implements;
-	// it is read but not used yet.
-	Key     string          `json:"key,omitempty"`
+	// Key is the idempotency key of the task (see Key); "" = none.
+	Key string `json:"key,omitempty"`
+	// ExpiresAt is the task's deadline, an RFC 3339 time (see ExpiresAt).
+	ExpiresAt string `json:"expires_at,omitempty"`
+	// TTL is the task's time to live from its enqueue, a Go duration such
+	// as "90s" or "2h" (see TTL). At most one of ExpiresAt and TTL.
+	TTL     string          `json:"ttl,omitempty"`
 	Payload json.RawMessage `json:"payload"`
 }
 
@@ -101,6 +107,9 @@ func parseLine(text []byte, l Limits) (line Line, ok bool, err error) {
 		return Line{}, false, &ValidationError{Type: line.Type, Field: "payload", Rule: ruleRequired}
 	}
 	if _, err := Decode(line.Type, line.Payload, l); err != nil {
+		return Line{}, false, err
+	}
+	if _, err := line.Options(); err != nil {
 		return Line{}, false, err
 	}
 	return line, true, nil

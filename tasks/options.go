@@ -31,7 +31,10 @@ type options struct {
 	delay     time.Duration // > 0 => asynq.ProcessIn(delay)
 	budget    int           // retry budget; asynq MaxRetry is budget+1
 	limits    Limits
-	// A later issue adds Key (idempotency key) and ExpiresAt here.
+	key       string                   // idempotency key; "" => none (see Key)
+	expiresAt time.Time                // zero => TTL or the type's default
+	ttl       time.Duration            // > 0 => deadline = enqueue time + ttl
+	expiry    map[string]time.Duration // default TTL per task type (ClientConfig)
 }
 
 func defaultOptions() options {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/hibiken/asynq"
 )
@@ -14,20 +15,36 @@ type validator interface {
 }
 
 // newTask resolves opts over defaults, validates p and returns the task with
-// its asynq options. Every NewXxxTask constructor and Client method ends here.
+// its asynq options and headers. Every NewXxxTask constructor ends here. Key
+// is refused: only a Client can keep an idempotency key.
 func newTask(typ string, p validator, defaults options, opts []Option) (*asynq.Task, error) {
+	task, o, err := buildTask(typ, p, defaults, opts, time.Now())
+	if err == nil && o.key != "" {
+		return nil, errKeyNeedsClient
+	}
+	return task, err
+}
+
+// buildTask is newTask for a Client, which needs the resolved options too;
+// now is the enqueue time (for TTL).
+func buildTask(typ string, p validator, defaults options, opts []Option, now time.Time) (*asynq.Task, options, error) {
 	o, err := defaults.resolve(opts)
 	if err != nil {
-		return nil, err
+		return nil, o, err
 	}
 	if err := p.Validate(o.limits); err != nil {
-		return nil, err
+		return nil, o, err
 	}
 	b, err := marshal(p)
 	if err != nil {
-		return nil, fmt.Errorf("encoding %s payload: %w", typ, err)
+		return nil, o, fmt.Errorf("encoding %s payload: %w", typ, err)
 	}
-	return asynq.NewTask(typ, b, o.asynqOptions(typ)...), nil
+	headers, err := o.headers(typ, now)
+	if err != nil {
+		return nil, o, err
+	}
+	headers = withEnqueuedAt(headers, now)
+	return asynq.NewTaskWithHeaders(typ, b, headers, o.asynqOptions(typ)...), o, nil
 }
 
 // marshal returns the canonical encoding of a payload: compact, and without

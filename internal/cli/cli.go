@@ -71,6 +71,8 @@ func newRoot(env Env) *cobra.Command {
 		newPolicyCmd(env),
 		newSandboxCmd(env),
 		newDemoCmd(env),
+		newMonitorCmd(env),
+		newDeadLetterCmd(env),
 	)
 	return root
 }

@@ -23,6 +23,9 @@ type Config struct {
 	AppKey           string         `envconfig:"APP_KEY"`
 	ClientID         string         `envconfig:"CLIENT_ID"`
 	ClientSecret     string         `envconfig:"CLIENT_SECRET"`
+	AppID            string         `envconfig:"APP_ID"`                 // with APP_CERTIFICATE: mint Agora app tokens
+	AppCertificate   string         `envconfig:"APP_CERTIFICATE"`        // secret
+	TokenTTL         time.Duration  `envconfig:"TOKEN_TTL" default:"1h"` // lifetime of minted or requested tokens, <= 24h
 	Concurrency      int            `envconfig:"CONCURRENCY" default:"20"`
 	Queues           map[string]int `envconfig:"QUEUES" default:"messages:6,users:2,groups:2"`
 	MaxRetry         int            `envconfig:"MAX_RETRY" default:"25"`
@@ -37,10 +40,30 @@ type Config struct {
 	MaxMessageBytes  int            `envconfig:"MAX_MESSAGE_BYTES" default:"40960"`
 	LogLevel         string         `envconfig:"LOG_LEVEL" default:"info"`
 	LogFormat        string         `envconfig:"LOG_FORMAT" default:"text"`
+
+	// Producer guarantees (README "Guarantees"): idempotency keys, expiry.
+	IdempotencyWindow time.Duration `envconfig:"IDEMPOTENCY_WINDOW" default:"24h"`
+	ExpiryDefaults    string        `envconfig:"EXPIRY_DEFAULTS"` // "message:send:2h,group:create:1h"
+
+	// Operations (README "Operate"): metrics and health, the web UI.
+	MetricsAddr     string        `envconfig:"METRICS_ADDR" default:"127.0.0.1:9090"` // "" = no metrics server
+	RedisStartWait  time.Duration `envconfig:"REDIS_START_WAIT" default:"30s"`        // worker: how long to wait for Redis at start
+	MonitorEnabled  bool          `envconfig:"MONITOR_ENABLED" default:"false"`       // serve the UI inside worker and demo
+	MonitorAddr     string        `envconfig:"MONITOR_ADDR" default:"127.0.0.1:8080"`
+	MonitorPath     string        `envconfig:"MONITOR_PATH" default:"/monitor"`
+	MonitorUser     string        `envconfig:"MONITOR_USER"`
+	MonitorPassword string        `envconfig:"MONITOR_PASSWORD"`
+	MonitorReadOnly bool          `envconfig:"MONITOR_READONLY" default:"false"`
+	MonitorInsecure bool          `envconfig:"MONITOR_INSECURE" default:"false"`
+
+	// Dead letters (README "Dead letters"): 0 retention keeps them forever.
+	DeadLetterRetention       time.Duration `envconfig:"DEADLETTER_RETENTION" default:"0"`
+	DeadLetterReconcileEvery  time.Duration `envconfig:"DEADLETTER_RECONCILE_INTERVAL" default:"1m"`
+	DeadLetterAuditMaxEntries int64         `envconfig:"DEADLETTER_AUDIT_MAX" default:"10000"`
 }
 
 // secretVars are never echoed, not even in a parse error.
-var secretVars = map[string]bool{"CHATQ_CLIENT_SECRET": true}
+var secretVars = map[string]bool{"CHATQ_APP_CERTIFICATE": true, "CHATQ_CLIENT_SECRET": true, "CHATQ_MONITOR_PASSWORD": true}
 
 // ConfigError is a bad or missing setting; chatq exits 2 on it.
 type ConfigError struct {
@@ -88,9 +111,18 @@ func (c Config) validate() error {
 	check(c.DeferMaxAttempts >= 1, "DEFER_MAX_ATTEMPTS", "must be at least 1")
 	check(c.DeferMaxAge > 0, "DEFER_MAX_AGE", "must be positive")
 	check(c.HTTPTimeout > 0, "HTTP_TIMEOUT", "must be positive")
+	check(c.TokenTTL >= time.Second && c.TokenTTL <= 24*time.Hour && c.TokenTTL%time.Second == 0,
+		"TOKEN_TTL", "must be whole seconds between 1s and 24h")
 	check(c.PollInterval > 0, "POLL_INTERVAL", "must be positive")
 	check(c.ShutdownTimeout > 0, "SHUTDOWN_TIMEOUT", "must be positive")
+	check(c.RedisStartWait > 0, "REDIS_START_WAIT", "must be positive")
 	check(c.MaxMessageBytes > 0, "MAX_MESSAGE_BYTES", "must be positive")
+	check(c.IdempotencyWindow > 0, "IDEMPOTENCY_WINDOW", "must be positive")
+	_, expErr := parseExpiryDefaults(c.ExpiryDefaults)
+	check(expErr == nil, "EXPIRY_DEFAULTS", fmt.Sprint(expErr))
+	check(c.DeadLetterRetention >= 0, "DEADLETTER_RETENTION", "must not be negative (0 keeps dead letters forever)")
+	check(c.DeadLetterReconcileEvery > 0, "DEADLETTER_RECONCILE_INTERVAL", "must be positive")
+	check(c.DeadLetterAuditMaxEntries >= 1, "DEADLETTER_AUDIT_MAX", "must be at least 1")
 	check(validQueues(c.Queues), "QUEUES", `must be name:weight pairs with weights >= 1, e.g. "messages:6,users:2,groups:2"`)
 	_, lvlErr := parseLevel(c.LogLevel)
 	check(lvlErr == nil, "LOG_LEVEL", "must be debug, info, warn or error")
@@ -98,13 +130,17 @@ func (c Config) validate() error {
 	return errors.Join(errs...)
 }
 
-// requireAPI checks the settings a process that calls the provider needs.
+// requireAPI checks the settings a process that calls the provider needs,
+// including exactly one credentials source (see credentialVars).
 func (c Config) requireAPI() error {
 	var errs []error
-	for v, val := range map[string]string{"API_URL": c.APIURL, "APP_KEY": c.AppKey, "CLIENT_ID": c.ClientID, "CLIENT_SECRET": c.ClientSecret} {
+	for v, val := range map[string]string{"API_URL": c.APIURL, "APP_KEY": c.AppKey} {
 		if strings.TrimSpace(val) == "" {
 			errs = append(errs, &ConfigError{Var: envPrefix + "_" + v, Rule: "required"})
 		}
+	}
+	if err := c.requireCredentials(); err != nil {
+		errs = append(errs, err)
 	}
 	if c.AppKey != "" && strings.Count(c.AppKey, "#") != 1 {
 		errs = append(errs, &ConfigError{Var: envPrefix + "_APP_KEY", Rule: `must be "org#app" with exactly one '#'`})

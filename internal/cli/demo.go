@@ -21,6 +21,8 @@ type demoFlags struct {
 	redis   string
 	timeout time.Duration
 	verbose bool
+	monitor bool          // serve the monitor (also CHATQ_MONITOR_ENABLED)
+	linger  time.Duration // keep serving after the report
 }
 
 func newDemoCmd(env Env) *cobra.Command {
@@ -42,6 +44,8 @@ nothing but earlier demo data; otherwise an in-process miniredis.`,
 	cmd.Flags().StringVar(&f.redis, "redis", "", `Redis URL to use as is, or "memory" for miniredis (default: database 15 of CHATQ_REDIS_URL)`)
 	cmd.Flags().DurationVar(&f.timeout, "timeout", 2*time.Minute, "give up if the workload has not settled by then")
 	cmd.Flags().BoolVar(&f.verbose, "verbose", false, "print the worker's decision log")
+	cmd.Flags().BoolVar(&f.monitor, "monitor", false, "serve the web UI on CHATQ_MONITOR_ADDR while the demo runs")
+	cmd.Flags().DurationVar(&f.linger, "linger", 0, "after the report, keep the worker and the UI up this long (or until interrupted)")
 	return cmd
 }
 
@@ -77,13 +81,23 @@ func runDemo(ctx context.Context, env Env, f demoFlags) error {
 	done := make(chan error, 1)
 	go func() { done <- w.Run(wctx) }()
 	defer func() { stopWorker(); <-done }()
+	if f.monitor || c.MonitorEnabled {
+		stopMonitor, err := startDemoMonitor(ctx, env, c, rd, w)
+		if err != nil {
+			return err
+		}
+		defer stopMonitor()
+	}
 
 	wl := &workload{sb: sb, tally: tally, producer: tasks.NewClient(rd.conn, tasks.ClientConfig{Limits: c.limits()}), redis: rd}
 	defer wl.producer.Close()
 	if err := wl.run(ctx, env.Stdout); err != nil {
 		return err
 	}
-	return printReport(ctx, env.Stdout, tally, deadletter.NewStore(rd.rdb), sb)
+	if err := printReport(ctx, env.Stdout, tally, deadletter.NewStore(rd.rdb), sb); err != nil {
+		return err
+	}
+	return linger(ctx, env, f.linger)
 }
 
 func demoSandboxConfig() sandbox.Config {
@@ -114,13 +128,16 @@ func newDemoWorker(c Config, env Env, f demoFlags, apiURL string, rd *demoRedis,
 	if err != nil {
 		return nil, err
 	}
-	tokens, err := agora.NewClientCredentials(api, agora.ClientCredentialsConfig{ClientID: c.ClientID, ClientSecret: c.ClientSecret})
-	if err != nil {
-		return nil, err
-	}
 	logger := slog.New(slog.DiscardHandler)
 	if f.verbose {
 		logger = newLogger(c, env.Stderr)
+	}
+	// client_credentials against the in-process sandbox, shared through
+	// Redis like a real fleet's token.
+	c.AppID, c.AppCertificate = "", ""
+	tokens, err := newTokenSource(c, api, rd.rdb, logger)
+	if err != nil {
+		return nil, err
 	}
 	cfg := workerConfig(c)
 	cfg.ShutdownTimeout = 2 * time.Second

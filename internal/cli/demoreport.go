@@ -24,7 +24,7 @@ func printReport(ctx context.Context, out io.Writer, t *tally, store *deadletter
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	recs, err := store.List(ctx, 0)
+	recs, err := store.List(ctx, deadletter.Filter{})
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -21,6 +22,9 @@ type enqueueOpts struct {
 	delay     time.Duration
 	processAt string
 	maxRetry  int
+	key       string        // idempotency key
+	ttl       time.Duration // time to live
+	expiresAt string        // deadline, RFC 3339
 }
 
 func (o *enqueueOpts) bind(cmd *cobra.Command, persistent bool) {
@@ -32,6 +36,7 @@ func (o *enqueueOpts) bind(cmd *cobra.Command, persistent bool) {
 	fl.DurationVar(&o.delay, "delay", 0, "process no sooner than this from now")
 	fl.StringVar(&o.processAt, "process-at", "", "process no sooner than this RFC 3339 time")
 	fl.IntVar(&o.maxRetry, "max-retry", -1, "retry budget (default: CHATQ_MAX_RETRY)")
+	o.bindGuarantees(fl)
 }
 
 func (o *enqueueOpts) options() ([]tasks.Option, error) {
@@ -52,7 +57,7 @@ func (o *enqueueOpts) options() ([]tasks.Option, error) {
 	if o.maxRetry >= 0 {
 		opts = append(opts, tasks.MaxRetry(o.maxRetry))
 	}
-	return opts, nil
+	return o.guaranteeOptions(opts)
 }
 
 func newEnqueueCmd(env Env) *cobra.Command {
@@ -62,7 +67,8 @@ func newEnqueueCmd(env Env) *cobra.Command {
 		Short: "Enqueue tasks from flags (one subcommand per type) or from JSON lines (-f FILE, - for stdin)",
 		Long: `Enqueue tasks and print one task id per line.
 
-With -f, every line is a JSON object {"type":"message:send","payload":{...}}.
+With -f, every line is a JSON object {"type":"message:send","payload":{...}},
+optionally with "key" (idempotency key), "ttl" ("2h") or "expires_at" (RFC 3339).
 All lines are read and validated first; if any is bad, each bad line is
 reported with its number, field and rule, nothing is enqueued, and the exit
 code is 1. Blank lines and lines starting with # are skipped.`,
@@ -103,10 +109,8 @@ func enqueueFile(ctx context.Context, env Env, o enqueueOpts) error {
 	}
 	return withProducer(c, func(p *tasks.Client) error {
 		for i, l := range lines {
-			if l.Key != "" {
-				fmt.Fprintf(env.Stderr, "chatq: warning: task %d: \"key\" is accepted but idempotency keys are not honoured yet\n", i+1)
-			}
-			id, err := p.Enqueue(ctx, l.Type, l.Payload, opts...)
+			lineOpts, _ := l.Options() // ReadLines checked them
+			id, err := p.Enqueue(ctx, l.Type, l.Payload, append(slices.Clone(opts), lineOpts...)...)
 			if err != nil {
 				return fmt.Errorf("enqueued %d of %d tasks, then: %w", i, len(lines), err)
 			}
@@ -134,7 +138,7 @@ func withProducer(c Config, fn func(*tasks.Client) error) error {
 		return err
 	}
 	_ = rdb.Close()
-	p := tasks.NewClient(conn, tasks.ClientConfig{Limits: c.limits(), DefaultMaxRetry: c.MaxRetry})
+	p := tasks.NewClient(conn, c.producerConfig())
 	defer p.Close()
 	return fn(p)
 }

@@ -64,43 +64,58 @@ func newPolicy(c Config) (*policy.Policy, error) {
 	return p, nil
 }
 
-// newAPI builds the REST client and its client_credentials token source.
-func newAPI(c Config, hc *http.Client) (*agora.Client, agora.TokenSource, error) {
+// newAPI builds the REST client and the token source chosen by the
+// configuration (newTokenSource), shared with the fleet through rdb.
+func newAPI(c Config, hc *http.Client, rdb redis.UniversalClient, logger *slog.Logger) (*agora.Client, agora.TokenSource, error) {
 	api, err := agora.New(agora.Config{BaseURL: c.APIURL, AppKey: c.AppKey, Timeout: c.HTTPTimeout, HTTPClient: hc})
 	if err != nil {
 		return nil, nil, &ConfigError{Var: envPrefix + "_API_URL / " + envPrefix + "_APP_KEY", Rule: err.Error()}
 	}
-	tokens, err := agora.NewClientCredentials(api, agora.ClientCredentialsConfig{ClientID: c.ClientID, ClientSecret: c.ClientSecret})
+	tokens, err := newTokenSource(c, api, rdb, logger)
 	if err != nil {
-		return nil, nil, &ConfigError{Var: envPrefix + "_CLIENT_ID / " + envPrefix + "_CLIENT_SECRET", Rule: err.Error()}
+		return nil, nil, err
 	}
 	return api, tokens, nil
 }
 
-// newWorker wires a dispatcher.Worker from the configuration.
-func newWorker(c Config, logger *slog.Logger, conn asynq.RedisConnOpt, rdb redis.UniversalClient) (*dispatcher.Worker, error) {
+// wiredWorker is a worker with the collaborators the ops endpoints read.
+type wiredWorker struct {
+	*dispatcher.Worker
+	tokens agora.TokenSource
+	dead   *deadletter.Store
+	// resolver marks dead letters resolved when their task, run again from
+	// asynqmon, is delivered (deadletter.go starts and stops it).
+	resolver *deadletter.Resolver
+}
+
+// newWorker wires a dispatcher.Worker from the configuration and the
+// policy (newPolicy); obs, optional, sees every decision.
+func newWorker(c Config, logger *slog.Logger, conn asynq.RedisConnOpt, rdb redis.UniversalClient,
+	p *policy.Policy, obs dispatcher.Observer) (*wiredWorker, error) {
 	if err := c.requireAPI(); err != nil {
 		return nil, err
 	}
-	p, err := newPolicy(c)
+	api, tokens, err := newAPI(c, nil, rdb, logger)
 	if err != nil {
 		return nil, err
 	}
-	api, tokens, err := newAPI(c, nil)
-	if err != nil {
-		return nil, err
-	}
-	return dispatcher.New(workerConfig(c), dispatcher.Deps{
+	dead := deadletter.NewStoreWithConfig(rdb, deadletter.StoreConfig{AuditMaxLen: c.DeadLetterAuditMaxEntries})
+	resolver := deadletter.NewResolver(deadletter.ResolverParams{Store: dead, Logger: logger})
+	w, err := dispatcher.New(workerConfig(c), dispatcher.Deps{
 		Redis: conn, RDB: rdb, API: api, Tokens: tokens, Policy: p,
-		DeadLetters: deadletter.NewStore(rdb), Logger: logger,
+		DeadLetters: dead, Logger: logger, Observer: obs, OnFinished: resolver.Note,
 	})
+	if err != nil {
+		return nil, err
+	}
+	return &wiredWorker{Worker: w, tokens: tokens, dead: dead, resolver: resolver}, nil
 }
 
 func workerConfig(c Config) dispatcher.Config {
 	return dispatcher.Config{
 		Concurrency: c.Concurrency, Queues: c.Queues, PollInterval: c.PollInterval,
 		ShutdownTimeout: c.ShutdownTimeout, DeferMaxAttempts: c.DeferMaxAttempts,
-		DeferMaxAge: c.DeferMaxAge, Limits: c.limits(),
+		DeferMaxAge: c.DeferMaxAge, Limits: c.limits(), CredentialsVars: c.credentialVars(),
 	}
 }
 

@@ -8,10 +8,9 @@ import (
 	"github.com/cenkalti/backoff/v4"
 	"github.com/redis/go-redis/v9"
 	"github.com/spf13/cobra"
-)
 
-// redisStartWait bounds how long the worker waits for Redis at start.
-const redisStartWait = 30 * time.Second
+	"github.com/chatq/chatq/metrics"
+)
 
 func newWorkerCmd(env Env) *cobra.Command {
 	return &cobra.Command{
@@ -35,13 +34,27 @@ func runWorker(ctx context.Context, env Env) error {
 		return err
 	}
 	defer rdb.Close()
-	w, err := newWorker(c, logger, conn, rdb)
+	if err := c.requireAPI(); err != nil {
+		return err
+	}
+	p, err := newPolicy(c)
 	if err != nil {
 		return err
 	}
-	if err := waitForRedis(ctx, rdb, redisStartWait); err != nil {
+	m := metrics.New(p.Table())
+	w, err := newWorker(c, logger, conn, rdb, p, m)
+	if err != nil {
 		return err
 	}
+	stopOps, err := startOps(ctx, env, c, ops{metrics: m, worker: w, rdb: rdb, conn: conn, rules: p.Table().Rules()})
+	if err != nil {
+		return err
+	}
+	defer stopOps()
+	if err := waitForRedis(ctx, rdb, c.RedisStartWait); err != nil {
+		return err
+	}
+	defer startDeadLetterLoops(c, logger, conn, w)()
 	return w.Run(ctx)
 }
 
@@ -52,8 +65,21 @@ func waitForRedis(ctx context.Context, rdb redis.UniversalClient, wait time.Dura
 	b.InitialInterval = 200 * time.Millisecond
 	b.MaxInterval = 5 * time.Second
 	b.MaxElapsedTime = wait
-	op := func() error { return pingRedis(ctx, rdb) }
-	if err := backoff.Retry(op, backoff.WithContext(b, ctx)); err != nil {
+	// The deadline also bounds a ping in flight (go-redis retries dials).
+	wctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	var last error
+	op := func() error {
+		last = pingRedis(wctx, rdb)
+		return last
+	}
+	if err := backoff.Retry(op, backoff.WithContext(b, wctx)); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err() // interrupted, not timed out
+		}
+		if last != nil {
+			err = last
+		}
 		return fmt.Errorf("gave up after %s: %w", wait, err)
 	}
 	return nil

@@ -1,0 +1,100 @@
+package dispatcher
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/chatq/chatq/agora"
+	"github.com/chatq/chatq/policy"
+	"github.com/chatq/chatq/tasks"
+	"github.com/chatq/chatq/throttle"
+)
+
+// Throttle gates provider calls across the fleet: rate limits, the pause
+// after a 429 and circuit breakers (*throttle.Throttle is one). It is
+// optional (Deps.Throttle): without one every call goes out at once and
+// only the policy reacts to 429s and 5xx.
+type Throttle interface {
+	// Acquire returns a permit for one call to the family, or a
+	// *throttle.DeferError when the call must wait longer than it may.
+	Acquire(ctx context.Context, f throttle.Family) (*throttle.Permit, error)
+}
+
+var _ Throttle = (*throttle.Throttle)(nil)
+
+// throttledRule names the deferrals the throttle asks for. They spend
+// neither the retry budget nor the deferral budget: the fleet is at the
+// limit or the provider is down, which is not the task's failure (see the
+// throttle package); the breaker's probes keep real calls going, and their
+// failures are decided and counted as usual.
+var throttledRule = policy.Rule{
+	Name:   "throttle",
+	Action: policy.ActionDefer,
+	Reason: "throttled",
+	Doc:    "chatq: fleet-wide rate limit, pause after a 429, or open circuit breaker",
+}
+
+// acquire asks the throttle, if any, for permission to make r's call.
+func (w *Worker) acquire(ctx context.Context, r run) (*throttle.Permit, error) {
+	if w.throttle == nil {
+		return nil, nil
+	}
+	return w.throttle.Acquire(ctx, familyOf(r.typ, r.payload))
+}
+
+// throttled turns a refusal of the throttle into a deferral that counts
+// against no budget; a context error lets asynq put the task back.
+func (w *Worker) throttled(r run, err error) error {
+	var de *throttle.DeferError
+	if !errors.As(err, &de) {
+		return fmt.Errorf("%s: %w", r.typ, err)
+	}
+	d := policy.Decision{Action: policy.ActionDefer, Delay: de.Delay, Rule: throttledRule,
+		Reason: de.Reason + " (" + string(de.Family) + ")"}
+	w.observe(r, policy.Failure{}, throttledRule.Name, OutcomeDeferred)
+	w.logger.Debug("throttled", slog.String("task_id", r.id), slog.String("type", r.typ),
+		slog.String("family", string(de.Family)), slog.String("reason", de.Reason), slog.Duration("delay", de.Delay))
+	return &policy.DecisionError{Decision: d, Err: err}
+}
+
+// report tells the throttle what became of the call made under p.
+func (w *Worker) report(ctx context.Context, p *throttle.Permit, err error) {
+	if p == nil {
+		return
+	}
+	p.Done(context.WithoutCancel(ctx), outcomeFor(ctx, err))
+}
+
+func outcomeFor(ctx context.Context, err error) throttle.Outcome {
+	if err == nil {
+		return throttle.Outcome{}
+	}
+	if ctx.Err() != nil {
+		return throttle.Outcome{Canceled: true}
+	}
+	var apiErr *agora.APIError
+	if errors.As(err, &apiErr) {
+		return throttle.Outcome{Status: apiErr.Status, Code: apiErr.Code, RetryAfter: apiErr.RetryAfter}
+	}
+	if errors.Is(err, agora.ErrInvalidInput) {
+		return throttle.Outcome{Canceled: true} // nothing was sent
+	}
+	return throttle.Outcome{Network: true}
+}
+
+// familyOf is the throttle family of a task: message sends by target (a
+// second, small decode of the payload), the rest by type.
+func familyOf(typ string, payload []byte) throttle.Family {
+	var target string
+	if typ == tasks.TypeSendMessage {
+		var p struct {
+			Target string `json:"target"`
+		}
+		_ = json.Unmarshal(payload, &p)
+		target = p.Target
+	}
+	return throttle.FamilyFor(typ, target)
+}

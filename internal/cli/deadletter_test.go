@@ -1,0 +1,123 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/stretchr/testify/require"
+
+	"github.com/chatq/chatq/deadletter"
+	"github.com/chatq/chatq/internal/redistest"
+	"github.com/chatq/chatq/tasks"
+)
+
+// seedDeadLetters writes n retryable (503) and n still-dead (404) records.
+func seedDeadLetters(t *testing.T, n int) (*redistest.DB, *deadletter.Store) {
+	t.Helper()
+	db := redistest.New(t)
+	t.Setenv("CHATQ_REDIS_URL", db.URL)
+	store := deadletter.NewStore(db.Client)
+	at := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	var recs []deadletter.Record
+	for i := range 2 * n {
+		r := deadletter.Record{TaskID: fmt.Sprintf("t%03d", i), Type: tasks.TypeSendMessage, Queue: tasks.QueueMessages,
+			Status: 503, Rule: "503", Action: "retry", Reason: "retries exhausted", Attempts: 26,
+			FirstFailure: at, LastFailure: at.Add(time.Duration(i) * time.Second)}
+		if i >= n {
+			r.Status, r.Code, r.Rule, r.Action = 404, "resource_not_found", "404-user-not-found", "dead-letter"
+			r.Description, r.Reason = "username bob doesn't exist", "user does not exist"
+		}
+		r.SetPayload(fmt.Appendf(nil, `{"target":"users","from":"admin","to":["bob"],"type":"txt","body":{"msg":"m%d"}}`, i))
+		recs = append(recs, r)
+	}
+	require.NoError(t, store.PutMany(context.Background(), recs))
+	return db, store
+}
+
+func TestDeadLetter_ListStatsShow(t *testing.T) {
+	seedDeadLetters(t, 3)
+	code, out, stderr := run(t, "", "dlq", "list", "--rule", "404-user-not-found", "--limit", "2")
+	require.Equal(t, ExitOK, code, stderr)
+	require.Contains(t, out, "TASK ID")
+	require.Equal(t, 3, strings.Count(out, "\n"), "header and 2 rows:\n%s", out)
+	require.Contains(t, out, "t005")
+
+	code, out, _ = run(t, "", "deadletter", "list", "--json", "--contains", "m1\"")
+	require.Equal(t, ExitOK, code)
+	var rec deadletter.Record
+	require.NoError(t, json.Unmarshal([]byte(out), &rec))
+	require.Equal(t, "t001", rec.TaskID)
+
+	code, out, _ = run(t, "", "dlq", "stats")
+	require.Equal(t, ExitOK, code)
+	require.Contains(t, out, "6 dead letters")
+	require.Regexp(t, `404 resource_not_found\s+3`, out)
+
+	code, out, _ = run(t, "", "dlq", "show", "t004")
+	require.Equal(t, ExitOK, code)
+	require.Contains(t, out, "username bob doesn't exist")
+	require.Contains(t, out, "\n      \"msg\": \"m4\"", "payload pretty-printed")
+
+	code, _, stderr = run(t, "", "dlq", "show", "nope")
+	require.Equal(t, ExitFailure, code)
+	require.Contains(t, stderr, "not found")
+	code, _, stderr = run(t, "", "dlq", "list", "--status", "abc")
+	require.Equal(t, ExitUsage, code)
+	require.Contains(t, stderr, "filter status")
+	code, _, _ = run(t, "", "dlq", "list", "--since", "yesterday")
+	require.Equal(t, ExitUsage, code)
+}
+
+func TestDeadLetter_ReplayDryRunThenReplay(t *testing.T) {
+	db, store := seedDeadLetters(t, 3)
+	code, out, stderr := run(t, "", "dlq", "replay", "--dry-run")
+	require.Equal(t, ExitOK, code, stderr)
+	require.Regexp(t, `would-replay\s+3\s+503`, out)
+	require.Regexp(t, `skipped-policy\s+3\s+404-user-not-found`, out)
+
+	code, out, stderr = run(t, "", "dlq", "replay", "--rate", "1000")
+	require.Equal(t, ExitOK, code, stderr)
+	require.Regexp(t, `replayed\s+3`, out)
+	require.Contains(t, stderr, "replay: 3/3", "plain progress lines when not a terminal")
+	insp := asynq.NewInspector(db.Opt)
+	defer insp.Close()
+	info, err := insp.GetQueueInfo(tasks.QueueMessages)
+	require.NoError(t, err)
+	require.Equal(t, 3, info.Pending)
+
+	code, out, _ = run(t, "", "dlq", "replay", "--rate", "1000", "--patch", `{"to":[]}`)
+	require.Equal(t, ExitFailure, code)
+	require.Contains(t, out, "invalid after --patch (3)")
+	code, _, _ = run(t, "", "dlq", "replay", "--patch", `{"to":`)
+	require.Equal(t, ExitUsage, code)
+
+	code, out, stderr = run(t, "", "dlq", "replay", "t003", "--patch", `{"to":["carol"]}`, "--dry-run")
+	require.Equal(t, ExitOK, code, stderr)
+	require.Contains(t, out, `+ to: ["carol"]`)
+	code, _, stderr = run(t, "", "dlq", "replay", "t003", "--patch", `{"to":["carol"]}`)
+	require.Equal(t, ExitOK, code, stderr)
+	audit, err := store.Audit(context.Background(), 1)
+	require.NoError(t, err)
+	require.Equal(t, "replay", audit[0].Op)
+	require.Equal(t, []string{"t003"}, audit[0].Filter.IDs)
+}
+
+func TestDeadLetter_Delete(t *testing.T) {
+	_, store := seedDeadLetters(t, 2)
+	code, _, _ := run(t, "", "dlq", "delete")
+	require.Equal(t, ExitUsage, code, "no ids and no filter")
+	code, out, _ := run(t, "", "dlq", "delete", "--rule", "503", "--dry-run")
+	require.Equal(t, ExitOK, code)
+	require.Regexp(t, `would-delete\s+2`, out)
+	code, out, stderr := run(t, "", "dlq", "delete", "--rule", "503")
+	require.Equal(t, ExitOK, code, stderr)
+	require.Regexp(t, `deleted\s+2`, out)
+	n, err := store.Count(context.Background())
+	require.NoError(t, err)
+	require.Equal(t, int64(2), n)
+}

@@ -1,0 +1,71 @@
+package cli
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/chatq/chatq/tasks"
+)
+
+// producerConfig is the tasks.ClientConfig of every producer the CLI makes.
+func (c Config) producerConfig() tasks.ClientConfig {
+	expiry, _ := parseExpiryDefaults(c.ExpiryDefaults) // validate checked it
+	return tasks.ClientConfig{Limits: c.limits(), DefaultMaxRetry: c.MaxRetry,
+		IdempotencyWindow: c.IdempotencyWindow, ExpiryDefaults: expiry}
+}
+
+// parseExpiryDefaults parses CHATQ_EXPIRY_DEFAULTS: comma-separated
+// "<task type>:<duration>" pairs, e.g. "message:send:2h,group:create:30m".
+// The duration follows the type's last colon. "" means no defaults.
+func parseExpiryDefaults(s string) (map[string]time.Duration, error) {
+	if strings.TrimSpace(s) == "" {
+		return nil, nil
+	}
+	out := map[string]time.Duration{}
+	for pair := range strings.SplitSeq(s, ",") {
+		pair = strings.TrimSpace(pair)
+		i := strings.LastIndexByte(pair, ':')
+		if i < 0 {
+			return nil, fmt.Errorf(`must be "<task type>:<duration>" pairs such as "message:send:2h", got %q`, pair)
+		}
+		typ, ds := pair[:i], pair[i+1:]
+		if tasks.QueueFor(typ) == "" {
+			return nil, fmt.Errorf("unknown task type %q (want one of %s)", typ, strings.Join(tasks.Types(), ", "))
+		}
+		d, err := time.ParseDuration(ds)
+		if err != nil || d <= 0 {
+			return nil, fmt.Errorf("%s: must be a positive duration such as 90s or 2h, got %q", typ, ds)
+		}
+		out[typ] = d
+	}
+	return out, nil
+}
+
+func (o *enqueueOpts) bindGuarantees(fl *pflag.FlagSet) {
+	fl.StringVar(&o.key, "key", "", "idempotency key: the same key within CHATQ_IDEMPOTENCY_WINDOW enqueues once (with -f: every line; prefer per-line \"key\")")
+	fl.DurationVar(&o.ttl, "ttl", 0, "dead-letter the task as expired if it is not sent within this time")
+	fl.StringVar(&o.expiresAt, "expires-at", "", "dead-letter the task as expired if it is not sent by this RFC 3339 time")
+}
+
+func (o *enqueueOpts) guaranteeOptions(opts []tasks.Option) ([]tasks.Option, error) {
+	if o.key != "" {
+		opts = append(opts, tasks.Key(o.key))
+	}
+	if o.ttl != 0 && o.expiresAt != "" {
+		return nil, usagef("--ttl and --expires-at: give at most one")
+	}
+	if o.ttl != 0 {
+		opts = append(opts, tasks.TTL(o.ttl))
+	}
+	if o.expiresAt != "" {
+		t, err := time.Parse(time.RFC3339, o.expiresAt)
+		if err != nil {
+			return nil, usagef("--expires-at: must be an RFC 3339 time such as 2026-01-02T15:04:05Z, got %q", o.expiresAt)
+		}
+		opts = append(opts, tasks.ExpiresAt(t))
+	}
+	return opts, nil
+}

@@ -1,0 +1,132 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/chatq/chatq/metrics"
+	"github.com/chatq/chatq/monitor"
+	"github.com/chatq/chatq/policy"
+)
+
+// ops is what a worker process exposes besides its work.
+type ops struct {
+	metrics *metrics.Metrics
+	worker  *wiredWorker
+	rdb     redis.UniversalClient
+	conn    asynq.RedisConnOpt
+	rules   []policy.Rule
+}
+
+// startOps serves /metrics, /healthz and /readyz on CHATQ_METRICS_ADDR and,
+// when CHATQ_MONITOR_ENABLED, the monitor on CHATQ_MONITOR_ADDR. The
+// returned function stops them.
+func startOps(ctx context.Context, env Env, c Config, o ops) (stop func(), err error) {
+	var stops []func()
+	stop = func() {
+		for i := len(stops) - 1; i >= 0; i-- {
+			stops[i]()
+		}
+	}
+	defer func() {
+		if err != nil {
+			stop()
+		}
+	}()
+	if c.MetricsAddr != "" {
+		s, err := startMetrics(ctx, env, c, o)
+		if err != nil {
+			return stop, err
+		}
+		stops = append(stops, s)
+	}
+	if c.MonitorEnabled {
+		s, _, err := startMonitor(ctx, env, c, o)
+		if err != nil {
+			return stop, err
+		}
+		stops = append(stops, s)
+	}
+	return stop, nil
+}
+
+func startMetrics(ctx context.Context, env Env, c Config, o ops) (func(), error) {
+	m := o.metrics
+	m.AddDeadLetters(o.worker.dead, 0)
+	if ts, ok := o.worker.tokens.(metrics.TokenStater); ok {
+		m.AddTokens(ts)
+	}
+	m.AddReady(o.worker.Ready)
+	closeQueues := m.AddQueues(o.conn)
+	h := metrics.NewHealth(0)
+	h.Add("redis", func(ctx context.Context) error { return pingRedis(ctx, o.rdb) })
+	h.Add("worker", func(context.Context) error { return o.worker.Ready() })
+	addr, stop, err := serveOn(ctx, c.MetricsAddr, metrics.Mux(m, h))
+	if err != nil {
+		_ = closeQueues()
+		return nil, fmt.Errorf("CHATQ_METRICS_ADDR: %w", err)
+	}
+	fmt.Fprintf(env.Stdout, "metrics on http://%s/metrics (health: /healthz, /readyz)\n", addr)
+	return func() { stop(); _ = closeQueues() }, nil
+}
+
+// startMonitor serves the monitor; it returns the UI's URL.
+func startMonitor(ctx context.Context, env Env, c Config, o ops) (func(), string, error) {
+	mc := monitorConfig(c, o.conn)
+	mc.Rules = o.rules
+	if o.worker != nil {
+		mc.DeadLetters, mc.Ready = o.worker.dead, o.worker.Ready
+		if ts, ok := o.worker.tokens.(monitor.TokenStater); ok {
+			mc.Tokens = ts
+		}
+	}
+	return serveMonitor(ctx, env, mc)
+}
+
+// monitorConfig maps the CHATQ_MONITOR_* settings.
+func monitorConfig(c Config, conn asynq.RedisConnOpt) monitor.Config {
+	return monitor.Config{
+		Addr: c.MonitorAddr, Path: c.MonitorPath, User: c.MonitorUser, Password: c.MonitorPassword,
+		ReadOnly: c.MonitorReadOnly, Insecure: c.MonitorInsecure, Redis: conn,
+	}
+}
+
+func serveMonitor(ctx context.Context, env Env, mc monitor.Config) (func(), string, error) {
+	m, err := monitor.New(mc)
+	if errors.Is(err, monitor.ErrInsecure) {
+		return nil, "", &ConfigError{Var: envPrefix + "_MONITOR_ADDR", Rule: err.Error() +
+			" (CHATQ_MONITOR_USER and CHATQ_MONITOR_PASSWORD, or CHATQ_MONITOR_INSECURE=true)"}
+	}
+	if err != nil {
+		return nil, "", &ConfigError{Var: envPrefix + "_MONITOR_*", Rule: err.Error()}
+	}
+	addr, stop, err := serveOn(ctx, mc.Addr, m.Handler())
+	if err != nil {
+		_ = m.Close()
+		return nil, "", fmt.Errorf("CHATQ_MONITOR_ADDR: %w", err)
+	}
+	url := "http://" + addr + m.Path() + "/"
+	fmt.Fprintf(env.Stdout, "monitor on %s (chatq API: http://%s%s)\n", url, addr, monitor.APIPath)
+	return func() { stop(); _ = m.Close() }, url, nil
+}
+
+// serveOn listens on addr and serves h until ctx is done or stop is
+// called; it returns the bound address (useful with port 0).
+func serveOn(ctx context.Context, addr string, h http.Handler) (string, func(), error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return "", nil, fmt.Errorf("listen: %w", err)
+	}
+	hs := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
+	sctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { _ = serveUntilDone(sctx, hs, ln); close(done) }()
+	return ln.Addr().String(), func() { cancel(); <-done }, nil
+}

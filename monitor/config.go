@@ -1,0 +1,110 @@
+package monitor
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/hibiken/asynq"
+
+	"github.com/chatq/chatq/policy"
+)
+
+// DefaultPath is where the UI is mounted when Config.Path is empty.
+const DefaultPath = "/monitor"
+
+// APIPath is the prefix of chatq's own JSON endpoints.
+const APIPath = "/chatq/api/"
+
+// ErrInsecure is returned by New for a non-loopback address without
+// credentials and without Insecure.
+var ErrInsecure = errors.New("refusing to serve the monitor on a non-loopback address without authentication")
+
+// Config configures a Monitor.
+type Config struct {
+	// Addr is the listen address, e.g. "127.0.0.1:8080". Required: New
+	// checks it against the authentication rule.
+	Addr string
+	// Path is where asynqmon is mounted. Optional; default DefaultPath.
+	Path string
+	// User and Password enable HTTP basic auth. Optional; set both or neither.
+	User, Password string
+	// ReadOnly lets only GET and HEAD through and hides asynqmon's actions.
+	ReadOnly bool
+	// Insecure allows a non-loopback Addr without credentials (a proxy in
+	// front authenticates). Optional.
+	Insecure bool
+	// Redis is asynq's Redis. Required.
+	Redis asynq.RedisConnOpt
+	// DeadLetters is read for /chatq/api/deadletters. Optional.
+	DeadLetters DeadLetters
+	// Rules is the effective policy table for /chatq/api/policy. Optional.
+	Rules []policy.Rule
+	// Tokens and Ready describe the worker in this process for
+	// /chatq/api/tokens. Optional: a standalone monitor has no worker.
+	Tokens TokenStater
+	Ready  func() error
+	// Timeout bounds each API request's Redis reads. Optional; default 5s.
+	Timeout time.Duration
+}
+
+func (c Config) withDefaults() Config {
+	if c.Path == "" {
+		c.Path = DefaultPath
+	}
+	c.Path = "/" + strings.Trim(c.Path, "/")
+	if c.Timeout <= 0 {
+		c.Timeout = 5 * time.Second
+	}
+	return c
+}
+
+func (c Config) validate() error {
+	var errs []error
+	if c.Redis == nil {
+		errs = append(errs, errors.New("redis connection: required"))
+	}
+	if (c.User == "") != (c.Password == "") {
+		errs = append(errs, errors.New("user and password: set both or neither"))
+	}
+	if c.Path == "/" || strings.HasPrefix(c.Path+"/", "/chatq/") {
+		errs = append(errs, fmt.Errorf("path %q: must be a sub-path other than /chatq", c.Path))
+	}
+	if err := c.checkExposure(); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// checkExposure enforces: no credentials → loopback only, unless Insecure.
+func (c Config) checkExposure() error {
+	if c.User != "" || c.Insecure {
+		return nil
+	}
+	loop, err := isLoopback(c.Addr)
+	if err != nil {
+		return err
+	}
+	if !loop {
+		return fmt.Errorf("%w: %s is reachable from other hosts, and the UI shows payloads and can delete, "+
+			"retry and archive tasks; set a user and password, bind a loopback address such as 127.0.0.1:8080, "+
+			"or declare it insecure when a proxy in front authenticates", ErrInsecure, c.Addr)
+	}
+	return nil
+}
+
+// isLoopback reports whether addr's host is a loopback address or
+// "localhost". An empty host (":8080") means every interface.
+func isLoopback(addr string) (bool, error) {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false, fmt.Errorf("address %q: %w", addr, err)
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true, nil
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback(), nil
+}

@@ -1,0 +1,81 @@
+package throttle
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Family is an API family with its own provider rate limit, named after the
+// REST path it calls.
+type Family string
+
+// The families chatq calls (agora-chat-rest-api-notes.md §7).
+const (
+	// MessagesUsers is POST /messages/users: 100 calls/s.
+	MessagesUsers Family = "messages/users"
+	// MessagesGroups is POST /messages/chatgroups: 20 calls/s.
+	MessagesGroups Family = "messages/chatgroups"
+	// MessagesRooms is POST /messages/chatrooms: 100 calls/s.
+	MessagesRooms Family = "messages/chatrooms"
+	// Users is POST /users: 100 calls/s.
+	Users Family = "users"
+	// Groups is every /chatgroups call: 100 calls/s.
+	Groups Family = "chatgroups"
+)
+
+// Families lists the families in display order.
+var Families = []Family{MessagesUsers, MessagesGroups, MessagesRooms, Users, Groups}
+
+// DefaultLimits returns the documented limits in calls per second.
+func DefaultLimits() map[Family]float64 {
+	return map[Family]float64{
+		MessagesUsers: 100, MessagesGroups: 20, MessagesRooms: 100, Users: 100, Groups: 100,
+	}
+}
+
+// FamilyFor returns the family of a task type; target is the message
+// target ("users", "chatgroups", "chatrooms") for message:send and ignored
+// otherwise. Unknown types give "".
+func FamilyFor(taskType, target string) Family {
+	switch {
+	case taskType == "message:send":
+		switch target {
+		case "chatgroups":
+			return MessagesGroups
+		case "chatrooms":
+			return MessagesRooms
+		}
+		return MessagesUsers
+	case taskType == "user:register":
+		return Users
+	case strings.HasPrefix(taskType, "group:"):
+		return Groups
+	}
+	return ""
+}
+
+// ParseLimits checks a family→calls/s map (CHATQ_RATE_LIMITS) and returns
+// the defaults overridden by it. A limit of 0 means no limit for that family.
+func ParseLimits(in map[string]float64) (map[Family]float64, error) {
+	out := DefaultLimits()
+	for k, v := range in {
+		f := Family(k)
+		if !slices.Contains(Families, f) {
+			return nil, fmt.Errorf("unknown family %q (want one of %s)", k, familyNames())
+		}
+		if v < 0 {
+			return nil, fmt.Errorf("family %q: limit must be >= 0, got %g", k, v)
+		}
+		out[f] = v
+	}
+	return out, nil
+}
+
+func familyNames() string {
+	names := make([]string, len(Families))
+	for i, f := range Families {
+		names[i] = string(f)
+	}
+	return strings.Join(names, ", ")
+}

@@ -1,0 +1,91 @@
+package throttle
+
+import "github.com/redis/go-redis/v9"
+
+// The scripts below change one family's shared hash atomically, so that
+// of many workers that see the same 429 or the same failure only one starts
+// the pause (and lowers the rate) or opens the breaker. Times are unix
+// milliseconds from the calling worker's clock. Each returns the fields a
+// worker caches (see parseShared) as a flat list.
+
+// pause429Script: KEYS[1] family hash; ARGV now, pause ms, limit, decrease,
+// recovery, min rate, ttl ms. Starts a pause unless one is running (then it
+// only extends it to now+pause) and on a new pause lowers the effective rate.
+var pause429Script = redis.NewScript(`
+local h = KEYS[1]
+local now = tonumber(ARGV[1])
+local untilms = now + tonumber(ARGV[2])
+local cur = tonumber(redis.call('HGET', h, 'paused_until') or '0')
+local started = 0
+if now >= cur then
+  started = 1
+  local limit = tonumber(ARGV[3])
+  if limit > 0 then
+    local rate = tonumber(redis.call('HGET', h, 'rate') or ARGV[3])
+    local at = tonumber(redis.call('HGET', h, 'rate_at') or '0')
+    local eff = math.min(limit, rate + tonumber(ARGV[5]) * limit * (now - at) / 1000)
+    local new = math.max(tonumber(ARGV[6]) * limit, eff * tonumber(ARGV[4]))
+    redis.call('HSET', h, 'rate', tostring(new), 'rate_at', now)
+  end
+  redis.call('HINCRBY', h, 'pauses', 1)
+end
+if untilms > cur then
+  redis.call('HSET', h, 'paused_until', untilms)
+end
+redis.call('PEXPIRE', h, tonumber(ARGV[7]))
+local out = redis.call('HGETALL', h)
+table.insert(out, 'started')
+table.insert(out, tostring(started))
+return out
+`)
+
+// breakerScript: KEYS[1] family hash; ARGV now, ok (1 an answer below 500,
+// 0 a 5xx or network error), threshold, probe interval ms, ttl ms.
+var breakerScript = redis.NewScript(`
+local h = KEYS[1]
+local now = tonumber(ARGV[1])
+local st = redis.call('HGET', h, 'state') or 'closed'
+local changed = 0
+if ARGV[2] == '1' then
+  if st ~= 'closed' then
+    redis.call('HSET', h, 'state', 'closed', 'closed_at', now)
+    changed = 1
+  end
+  redis.call('HSET', h, 'fails', 0)
+else
+  local fails = redis.call('HINCRBY', h, 'fails', 1)
+  if (st == 'closed' and fails >= tonumber(ARGV[3])) or st == 'half-open' then
+    if st == 'closed' then
+      redis.call('HSET', h, 'opened_at', now)
+      redis.call('HINCRBY', h, 'opens', 1)
+      changed = 1
+    end
+    redis.call('HSET', h, 'state', 'open', 'next_probe', now + tonumber(ARGV[4]))
+  end
+end
+redis.call('PEXPIRE', h, tonumber(ARGV[5]))
+local out = redis.call('HGETALL', h)
+table.insert(out, 'changed')
+table.insert(out, tostring(changed))
+return out
+`)
+
+// probeScript: KEYS[1] family hash; ARGV now, probe interval ms. Grants the
+// probe slot of this interval to the first caller: the breaker goes
+// half-open and the next slot opens one interval later.
+var probeScript = redis.NewScript(`
+local h = KEYS[1]
+local now = tonumber(ARGV[1])
+local st = redis.call('HGET', h, 'state') or 'closed'
+local granted = 0
+if st == 'closed' then
+  granted = 1
+elseif now >= tonumber(redis.call('HGET', h, 'next_probe') or '0') then
+  redis.call('HSET', h, 'state', 'half-open', 'next_probe', now + tonumber(ARGV[2]))
+  granted = 1
+end
+local out = redis.call('HGETALL', h)
+table.insert(out, 'granted')
+table.insert(out, tostring(granted))
+return out
+`)

@@ -83,28 +83,35 @@ func putCmds(ctx context.Context, p redis.Pipeliner, r Record, b []byte) {
 	p.ZRem(ctx, rerunKey, r.TaskID)
 }
 
-// PutMany writes many records in one pipeline (each record with its index
-// entry atomically). It is for bulk imports and tests; the dispatcher uses
-// Put.
+// PutMany writes many records, each chunk of putManyChunk records in one
+// MULTI/EXEC (every key shares the {chatq} slot, so this holds on a cluster
+// too): a record never exists without its index entry. It is for bulk
+// imports and tests; the dispatcher uses Put.
 func (s *Store) PutMany(ctx context.Context, recs []Record) error {
-	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for _, r := range recs {
+	for start := 0; start < len(recs); start += putManyChunk {
+		chunk := recs[start:min(start+putManyChunk, len(recs))]
+		encoded := make([][]byte, len(chunk))
+		for i, r := range chunk {
 			b, err := encode(r)
 			if err != nil {
-				return fmt.Errorf("%s: %w", r.TaskID, err)
+				return fmt.Errorf("deadletter: put many: %s: %w", r.TaskID, err)
 			}
-			p.TxPipelined(ctx, func(tx redis.Pipeliner) error {
-				putCmds(ctx, tx, r, b)
-				return nil
-			})
+			encoded[i] = b
 		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("deadletter: put many: %w", err)
+		_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+			for i, r := range chunk {
+				putCmds(ctx, p, r, encoded[i])
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("deadletter: put many: %w", err)
+		}
 	}
 	return nil
 }
+
+const putManyChunk = 1000
 
 // putIfAbsentScript writes a record only when none exists, so a reconciler
 // never overwrites what the dispatcher wrote.

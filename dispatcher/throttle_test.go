@@ -226,22 +226,28 @@ func TestThrottle_BreakerDuringOutage(t *testing.T) {
 }
 
 // TestRetryAfter_EndToEnd: a Retry-After in seconds or as an HTTP date sets
-// the retry delay (the harness backoff is 10-40ms), capped by MaxRetryAfter.
+// the retry delay (the test backoff is 10-40ms), capped by MaxRetryAfter
+// (2s in the capped case). asynq keeps retry times in whole seconds, hence the ranges.
 func TestRetryAfter_EndToEnd(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
 		name       string
 		retryAfter func() string
 		min, max   time.Duration
+		capped     bool
 	}{
-		{"seconds", func() string { return "2" }, 1500 * time.Millisecond, 2500 * time.Millisecond},
-		{"http date", func() string { return time.Now().Add(4 * time.Second).UTC().Format(http.TimeFormat) },
-			2500 * time.Millisecond, 4500 * time.Millisecond},
-		{"capped", func() string { return "3600" }, 2500 * time.Millisecond, 3500 * time.Millisecond},
+		{"seconds", func() string { return "3" }, 1900 * time.Millisecond, 3500 * time.Millisecond, false},
+		{"http date", func() string { return time.Now().Add(6 * time.Second).UTC().Format(http.TimeFormat) },
+			3900 * time.Millisecond, 6500 * time.Millisecond, false},
+		{"capped", func() string { return "3600" }, 900 * time.Millisecond, 2500 * time.Millisecond, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			f := newThrottleFleet(t, throttleFleetOpts{noThrottle: true, maxRetryAfter: 3 * time.Second})
+			limit := time.Minute
+			if tc.capped {
+				limit = 2 * time.Second
+			}
+			f := newThrottleFleet(t, throttleFleetOpts{noThrottle: true, maxRetryAfter: limit})
 			f.sb.AddFault(sandbox.Fault{Endpoint: sandbox.EndpointSendMessage, Status: 503,
 				RetryAfter: tc.retryAfter(), Times: 1})
 			before := time.Now()

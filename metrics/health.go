@@ -17,6 +17,7 @@ type Health struct {
 	mu      sync.Mutex
 	names   []string
 	checks  map[string]Check
+	details map[string]bool // checks reported in /readyz that do not make it fail
 	timeout time.Duration
 }
 
@@ -25,7 +26,7 @@ func NewHealth(timeout time.Duration) *Health {
 	if timeout <= 0 {
 		timeout = DefaultScrapeTimeout
 	}
-	return &Health{checks: map[string]Check{}, timeout: timeout}
+	return &Health{checks: map[string]Check{}, details: map[string]bool{}, timeout: timeout}
 }
 
 // Add registers a readiness check under name (replacing one of that name).
@@ -36,6 +37,16 @@ func (h *Health) Add(name string, c Check) {
 		h.names = append(h.names, name)
 	}
 	h.checks[name] = c
+}
+
+// AddDetail adds a check whose result /readyz reports without failing on
+// it: a state worth seeing (an open circuit during a provider outage) that
+// restarting or draining the worker would not fix.
+func (h *Health) AddDetail(name string, c Check) {
+	h.Add(name, c)
+	h.mu.Lock()
+	h.details[name] = true
+	h.mu.Unlock()
 }
 
 // readiness is the /readyz body.
@@ -49,8 +60,9 @@ func (h *Health) Ready(ctx context.Context) (ok bool, results map[string]string)
 	h.mu.Lock()
 	names := append([]string(nil), h.names...)
 	checks := make([]Check, len(names))
+	detail := make([]bool, len(names))
 	for i, n := range names {
-		checks[i] = h.checks[n]
+		checks[i], detail[i] = h.checks[n], h.details[n]
 	}
 	h.mu.Unlock()
 	ok, results = true, make(map[string]string, len(names))
@@ -60,7 +72,8 @@ func (h *Health) Ready(ctx context.Context) (ok bool, results map[string]string)
 		cancel()
 		results[n] = "ok"
 		if err != nil {
-			ok, results[n] = false, err.Error()
+			results[n] = err.Error()
+			ok = ok && detail[i]
 		}
 	}
 	return ok, results

@@ -27,7 +27,7 @@ type Config struct {
 	// a pause. Default 0.8; must be in (0, 1].
 	Decrease float64
 	// Recovery is the fraction of the configured limit the effective rate
-	// regains per second after a decrease. Default 0.05.
+	// regains per second after a decrease. Default 0.02.
 	Recovery float64
 	// MinRate is the floor of the effective rate, as a fraction of the
 	// configured limit. Default 0.05.
@@ -63,7 +63,7 @@ func (c Config) withDefaults() Config {
 	c.Pause = orDuration(c.Pause, 500*time.Millisecond)
 	c.MaxPause = orDuration(c.MaxPause, 10*time.Minute)
 	c.Decrease = orFloat(c.Decrease, 0.8)
-	c.Recovery = orFloat(c.Recovery, 0.05)
+	c.Recovery = orFloat(c.Recovery, 0.02)
 	c.MinRate = orFloat(c.MinRate, 0.05)
 	if c.BreakerFailures == 0 {
 		c.BreakerFailures = 5

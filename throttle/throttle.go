@@ -90,15 +90,33 @@ func (t *Throttle) Acquire(ctx context.Context, f Family) (*Permit, error) {
 	if l == nil {
 		return &Permit{}, nil
 	}
-	t.maybeRefresh(ctx)
-	probe, err := t.gate(ctx, l)
-	if err != nil {
-		return nil, err
+	for try := 0; ; try++ {
+		t.maybeRefresh(ctx)
+		probe, err := t.gate(ctx, l)
+		if err != nil {
+			return nil, err
+		}
+		if err := t.takeTokens(ctx, l); err != nil {
+			return nil, err
+		}
+		// A pause may have begun while this call waited for its token
+		// (up to MaxWait): then it must not go out either.
+		t.maybeRefresh(ctx)
+		if probe || try == 2 || !t.cfg.Now().Before(l.view().pausedUntil) {
+			return &Permit{t: t, lane: l, probe: probe}, nil
+		}
+		t.giveBack(l)
 	}
-	if err := t.takeTokens(ctx, l); err != nil {
-		return nil, err
+}
+
+// giveBack returns the tokens a call took but will not use.
+func (t *Throttle) giveBack(l *lane) {
+	if l.res != nil {
+		l.res.giveBack()
 	}
-	return &Permit{t: t, lane: l, probe: probe}, nil
+	if t.total != nil {
+		t.total.giveBack()
+	}
 }
 
 // gate waits out a short pause and applies the breaker. probe is true when
@@ -150,7 +168,7 @@ func (t *Throttle) takeTokens(ctx context.Context, l *lane) error {
 	if t.total != nil {
 		if err := t.takeFrom(ctx, t.total, l.family); err != nil {
 			if l.res != nil {
-				l.res.giveBack()
+				l.res.giveBack() // the family token is still good for the next call
 			}
 			return err
 		}

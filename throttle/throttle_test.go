@@ -101,7 +101,7 @@ func TestThrottle_429PausesFamilyForEveryWorker(t *testing.T) {
 	b.clock.Add(2 * time.Second)
 	_, err = other.Acquire(ctx, throttle.MessagesUsers)
 	require.NoError(t, err, "the pause is over")
-	require.InDelta(t, 90, statusOf(t, other, throttle.MessagesUsers).Rate, 0.01, "recovers 5/s per second")
+	require.InDelta(t, 84, statusOf(t, other, throttle.MessagesUsers).Rate, 0.01, "recovers 2/s per second")
 }
 
 func TestThrottle_RetryAfterSetsThePause(t *testing.T) {

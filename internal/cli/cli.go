@@ -73,6 +73,8 @@ func newRoot(env Env) *cobra.Command {
 		newDemoCmd(env),
 		newMonitorCmd(env),
 		newDeadLetterCmd(env),
+		newStatusCmd(env),
+		newBenchCmd(env),
 	)
 	return root
 }

@@ -41,6 +41,13 @@ type Config struct {
 	LogLevel         string         `envconfig:"LOG_LEVEL" default:"info"`
 	LogFormat        string         `envconfig:"LOG_FORMAT" default:"text"`
 
+	// Fleet-wide rate limits, pause on 429, circuit breakers (throttleconfig.go).
+	ThrottleSettings
+
+	// Scale out (README "Scale out"): Redis Cluster seed nodes (host:port);
+	// when set they win over RedisURL's host and database (redisconn.go).
+	RedisClusterAddrs []string `envconfig:"REDIS_CLUSTER_ADDRS"`
+
 	// Producer guarantees (README "Guarantees"): idempotency keys, expiry.
 	IdempotencyWindow time.Duration `envconfig:"IDEMPOTENCY_WINDOW" default:"24h"`
 	ExpiryDefaults    string        `envconfig:"EXPIRY_DEFAULTS"` // "message:send:2h,group:create:1h"
@@ -127,6 +134,7 @@ func (c Config) validate() error {
 	_, lvlErr := parseLevel(c.LogLevel)
 	check(lvlErr == nil, "LOG_LEVEL", "must be debug, info, warn or error")
 	check(c.LogFormat == "text" || c.LogFormat == "json", "LOG_FORMAT", "must be text or json")
+	errs = append(errs, c.ThrottleSettings.check()...)
 	return errors.Join(errs...)
 }
 

@@ -68,6 +68,11 @@ func startMetrics(ctx context.Context, env Env, c Config, o ops) (func(), error)
 	h := metrics.NewHealth(0)
 	h.Add("redis", func(ctx context.Context) error { return pingRedis(ctx, o.rdb) })
 	h.Add("worker", func(context.Context) error { return o.worker.Ready() })
+	if o.worker.throttle != nil {
+		// Names each family whose circuit is open; a detail, not a failure:
+		// during a provider outage the worker is healthy and deferring.
+		h.AddDetail("breakers", o.worker.throttle.Check)
+	}
 	addr, stop, err := serveOn(ctx, c.MetricsAddr, metrics.Mux(m, h))
 	if err != nil {
 		_ = closeQueues()

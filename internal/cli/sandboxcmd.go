@@ -41,6 +41,8 @@ takes faults from --fault flags or POST /_sandbox/faults.`,
 	fl.StringVar(&f.cfg.AppName, "app", "app", "application name in paths")
 	fl.StringVar(&f.cfg.ClientID, "client-id", "sandbox-client-id", "accepted client_id")
 	fl.StringVar(&f.cfg.ClientSecret, "client-secret", "sandbox-client-secret", "accepted client_secret")
+	fl.StringVar(&f.cfg.AppID, "app-id", "", "App ID whose AccessToken2 app tokens are accepted (32 hex characters)")
+	fl.StringVar(&f.cfg.AppCertificate, "app-certificate", "", "App Certificate that signs those tokens (32 hex characters)")
 	fl.DurationVar(&f.cfg.TokenTTL, "token-ttl", time.Hour, "lifetime of issued tokens")
 	fl.Float64Var(&f.cfg.RateLimit, "rate", 0, "calls per second before 429 reach_limit (0: unlimited)")
 	fl.IntVar(&f.cfg.MaxMessageBytes, "max-message-bytes", 40960, "body+ext bytes before 400 message is too large")

@@ -14,6 +14,7 @@ import (
 	"github.com/chatq/chatq/deadletter"
 	"github.com/chatq/chatq/dispatcher"
 	"github.com/chatq/chatq/policy"
+	"github.com/chatq/chatq/throttle"
 )
 
 // newLogger builds the process logger from CHATQ_LOG_LEVEL and CHATQ_LOG_FORMAT.
@@ -26,12 +27,13 @@ func newLogger(c Config, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
-// redisConn parses CHATQ_REDIS_URL into asynq's option and a go-redis
-// client for chatq's own keys, on the same server and database.
+// redisConn turns CHATQ_REDIS_URL (or CHATQ_REDIS_CLUSTER_ADDRS, see
+// redisConnOpt) into asynq's option and a go-redis client for chatq's own
+// keys, on the same server (or cluster) and database.
 func redisConn(c Config) (asynq.RedisConnOpt, redis.UniversalClient, error) {
-	opt, err := asynq.ParseRedisURI(c.RedisURL)
+	opt, err := redisConnOpt(c)
 	if err != nil {
-		return nil, nil, &ConfigError{Var: envPrefix + "_REDIS_URL", Rule: "must be a redis://, rediss:// or redis-sentinel:// URL: " + err.Error()}
+		return nil, nil, err
 	}
 	rdb, ok := opt.MakeRedisClient().(redis.UniversalClient)
 	if !ok {
@@ -57,7 +59,8 @@ func newPolicy(c Config) (*policy.Policy, error) {
 	}
 	transient := policy.DefaultTransientBackoff
 	transient.Base, transient.Max = c.RetryBaseDelay, c.RetryMaxDelay
-	p, err := policy.New(policy.Config{Table: table, Backoff: map[policy.Class]policy.Backoff{policy.ClassTransient: transient}})
+	p, err := policy.New(policy.Config{Table: table, Backoff: map[policy.Class]policy.Backoff{policy.ClassTransient: transient},
+		MaxRetryAfter: c.MaxRetryAfter})
 	if err != nil {
 		return nil, fmt.Errorf("policy: %w", err)
 	}
@@ -86,6 +89,8 @@ type wiredWorker struct {
 	// resolver marks dead letters resolved when their task, run again from
 	// asynqmon, is delivered (deadletter.go starts and stops it).
 	resolver *deadletter.Resolver
+	// throttle is nil when CHATQ_THROTTLE=false.
+	throttle *throttle.Throttle
 }
 
 // newWorker wires a dispatcher.Worker from the configuration and the
@@ -99,16 +104,21 @@ func newWorker(c Config, logger *slog.Logger, conn asynq.RedisConnOpt, rdb redis
 	if err != nil {
 		return nil, err
 	}
+	th, err := newThrottle(c.ThrottleSettings, rdb, logger)
+	if err != nil {
+		return nil, err
+	}
 	dead := deadletter.NewStoreWithConfig(rdb, deadletter.StoreConfig{AuditMaxLen: c.DeadLetterAuditMaxEntries})
 	resolver := deadletter.NewResolver(deadletter.ResolverParams{Store: dead, Logger: logger})
 	w, err := dispatcher.New(workerConfig(c), dispatcher.Deps{
 		Redis: conn, RDB: rdb, API: api, Tokens: tokens, Policy: p,
 		DeadLetters: dead, Logger: logger, Observer: obs, OnFinished: resolver.Note,
+		Throttle: throttleDep(th),
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &wiredWorker{Worker: w, tokens: tokens, dead: dead, resolver: resolver}, nil
+	return &wiredWorker{Worker: w, tokens: tokens, dead: dead, resolver: resolver, throttle: th}, nil
 }
 
 func workerConfig(c Config) dispatcher.Config {

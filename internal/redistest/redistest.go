@@ -5,6 +5,11 @@
 // miniredis, which the test log says. Databases 1..14 of a real server are
 // leased through keys in database 0, so tests in parallel packages never share
 // one; a leased database is flushed before use and after the test.
+//
+// NewCluster and NewSentinel start a private Redis Cluster (three masters)
+// or Sentinel deployment (a master and one sentinel) on loopback ports for
+// one test, from the redis-server, redis-cli and redis-sentinel binaries;
+// without them the test is skipped, saying which package to install.
 package redistest
 
 import (

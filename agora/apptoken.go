@@ -137,3 +137,12 @@ func (s *AppTokenSource) String() string {
 
 // GoString is String, for %#v.
 func (s *AppTokenSource) GoString() string { return s.String() }
+
+// String describes cfg without its certificate.
+func (cfg AppTokenConfig) String() string {
+	return fmt.Sprintf("agora.AppTokenConfig(app_id=%q, certificate redacted, ttl=%s)", cfg.AppID, cfg.TTL)
+}
+
+// Format implements fmt.Formatter: every verb prints String, so none
+// reaches the certificate through reflection.
+func (cfg AppTokenConfig) Format(f fmt.State, _ rune) { _, _ = fmt.Fprint(f, cfg.String()) }

@@ -162,11 +162,7 @@ func (c *Client) do(ctx context.Context, r request) error {
 		return transportError(ctx, op, err)
 	}
 	defer closeBody(resp.Body)
-	if err := checkResponse(resp, op, c.maxErrBody); err != nil {
-		var apiErr *APIError
-		if errors.As(err, &apiErr) {
-			apiErr.redact(r.token.Value(), r.secret)
-		}
+	if err := checkResponse(resp, op, c.maxErrBody, r.token.Value(), r.secret); err != nil {
 		return err
 	}
 	return decodeBody(ctx, op, resp.Body, r.out)

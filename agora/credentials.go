@@ -287,3 +287,12 @@ func (s *ClientCredentials) String() string {
 
 // GoString is String, for %#v.
 func (s *ClientCredentials) GoString() string { return s.String() }
+
+// String describes cfg without its secret.
+func (cfg ClientCredentialsConfig) String() string {
+	return fmt.Sprintf("agora.ClientCredentialsConfig(client_id=%q, secret redacted, ttl=%s)", cfg.ClientID, cfg.TTL)
+}
+
+// Format implements fmt.Formatter: every verb prints String, so none
+// reaches the secret through reflection.
+func (cfg ClientCredentialsConfig) Format(f fmt.State, _ rune) { _, _ = fmt.Fprint(f, cfg.String()) }

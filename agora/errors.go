@@ -58,17 +58,17 @@ func (e *APIError) Error() string {
 	return msg
 }
 
-// redact replaces every non-empty secret in the provider-supplied fields: a
+// redact replaces every non-empty secret in provider-supplied text: a
 // provider (or a proxy) that echoes the request must not leak it into logs.
-func (e *APIError) redact(secrets ...string) {
+// It runs before sanitize truncates the text, so a secret cut in half by the
+// length limit cannot leave its first half behind.
+func redact(text string, secrets []string) string {
 	for _, s := range secrets {
-		if s == "" {
-			continue
+		if s != "" {
+			text = strings.ReplaceAll(text, s, redacted)
 		}
-		e.Code = strings.ReplaceAll(e.Code, s, redacted)
-		e.Description = strings.ReplaceAll(e.Description, s, redacted)
-		e.Exception = strings.ReplaceAll(e.Exception, s, redacted)
 	}
+	return text
 }
 
 // NetworkError is a call that got no HTTP answer: connection refused or reset,
@@ -129,8 +129,10 @@ type errorBody struct {
 //     Description. RetryAfter comes from the Retry-After header.
 //
 // It returns no other type. It reads at most limit bytes of the body
-// (io.LimitReader) and does not close it. op names the call in the error.
-func checkResponse(resp *http.Response, op string, limit int64) error {
+// (io.LimitReader) and does not close it. op names the call in the error;
+// every non-empty secret (the token, the client secret) is replaced in the
+// provider's text before it is truncated.
+func checkResponse(resp *http.Response, op string, limit int64, secrets ...string) error {
 	if resp.StatusCode >= 200 && resp.StatusCode <= 299 {
 		return nil
 	}
@@ -147,15 +149,15 @@ func checkResponse(resp *http.Response, op string, limit int64) error {
 	}
 	var b errorBody
 	if json.Unmarshal(raw, &b) == nil && (b.Code != "" || b.Description != "" || b.Exception != "") {
-		e.Code = sanitize(b.Code, fieldLen)
-		e.Description = sanitize(b.Description, fieldLen)
-		e.Exception = sanitize(b.Exception, fieldLen)
+		e.Code = sanitize(redact(b.Code, secrets), fieldLen)
+		e.Description = sanitize(redact(b.Description, secrets), fieldLen)
+		e.Exception = sanitize(redact(b.Exception, secrets), fieldLen)
 		if e.Code == "" && e.Description == "" {
 			e.Description = statusText(resp.StatusCode)
 		}
 		return e
 	}
-	e.Description = sanitize(string(raw), snippetLen)
+	e.Description = sanitize(redact(string(raw), secrets), snippetLen)
 	if e.Description == "" {
 		e.Description = statusText(resp.StatusCode)
 	}

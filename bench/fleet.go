@@ -33,6 +33,7 @@ type fleetSpec struct {
 	workers     int
 	concurrency int
 	queues      map[string]int   // nil = chatq's three family queues
+	queueMode   string           // chatq's dispatcher.Config.QueueMode; "" = weighted
 	throttle    *throttle.Config // nil = no throttle
 	bare        bool             // a bare asynq handler instead of chatq
 	localTokens bool             // per-process token cache instead of the fleet-shared one
@@ -190,7 +191,7 @@ func (b *bencher) newWorker(url string, s fleetSpec) (func(context.Context), err
 		}
 		deps.Throttle = th
 	}
-	w, err := dispatcher.New(dispatcher.Config{Concurrency: s.concurrency, Queues: s.queues,
+	w, err := dispatcher.New(dispatcher.Config{Concurrency: s.concurrency, Queues: s.queues, QueueMode: s.queueMode,
 		PollInterval: 50 * time.Millisecond, ShutdownTimeout: 2 * time.Second}, deps)
 	if err != nil {
 		return nil, err

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/chatq/chatq/dispatcher"
 	"github.com/chatq/chatq/sandbox"
 	"github.com/chatq/chatq/throttle"
 )
@@ -25,13 +26,14 @@ func overhead(ctx context.Context, b *bencher) ([]Row, error) {
 	n := b.size(20000, 300)
 	base := fleetSpec{workers: 1, concurrency: 20, tasks: n}
 	runs := map[string]fleetSpec{}
-	bare1, bare3, chatq := base, base, base
+	bare1, bare3, chatq, dedicated := base, base, base, base
 	bare1.name, bare1.bare, bare1.queues = "overhead/bare, one queue", true, singleQueue()
 	bare3.name, bare3.bare = "overhead/bare, three queues", true
 	chatq.name, chatq.throttle = "overhead/chatq", unlimited()
-	runs["bare1"], runs["bare3"], runs["chatq"] = bare1, bare3, chatq
+	dedicated.name, dedicated.throttle, dedicated.queueMode = "overhead/chatq, dedicated queue mode", unlimited(), dispatcher.QueueModeDedicated
+	runs["bare1"], runs["bare3"], runs["chatq"], runs["dedicated"] = bare1, bare3, chatq, dedicated
 	rate := map[string]float64{}
-	for _, k := range []string{"bare1", "bare3", "chatq"} {
+	for _, k := range []string{"bare1", "bare3", "chatq", "dedicated"} {
 		res, err := b.runFleet(ctx, runs[k])
 		if err != nil {
 			return nil, err
@@ -44,6 +46,8 @@ func overhead(ctx context.Context, b *bencher) ([]Row, error) {
 		{Scenario: "overhead", Metric: "chatq ÷ baseline", Chatq: rate["chatq"] / rate["bare3"], Unit: "ratio", Target: ">= 0.90"},
 		{Scenario: "overhead", Metric: "queue layout: three weighted queues ÷ one queue (bare)", Chatq: rate["bare3"] / rate["bare1"],
 			Baseline: ptr(rate["bare1"]), Unit: "ratio", Note: fmt.Sprintf("one queue: %.0f tasks/s", rate["bare1"])},
+		{Scenario: "overhead", Metric: "queue layout, CHATQ_QUEUE_MODE=dedicated: chatq ÷ bare one queue", Chatq: rate["dedicated"] / rate["bare1"],
+			Baseline: ptr(rate["bare1"]), Unit: "ratio", Note: fmt.Sprintf("chatq dedicated: %.0f tasks/s", rate["dedicated"])},
 	}, nil
 }
 

@@ -57,6 +57,7 @@ type FilterError struct {
 	Rule  string
 }
 
+// Error names the filter field and the rule it breaks.
 func (e *FilterError) Error() string { return "deadletter: filter " + e.Field + ": " + e.Rule }
 
 func validStatus(s string) bool {

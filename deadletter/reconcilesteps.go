@@ -169,14 +169,24 @@ func (r *Reconciler) settleReruns(ctx context.Context, page []Record, states []*
 }
 
 // expire applies Retention: records whose last failure is older are
-// removed (with their archived copies), and one audit entry says how many.
-func (r *Reconciler) expire(ctx context.Context, rep *ReconcileReport) error {
+// removed (with their archived copies), and one audit entry says how many,
+// also when the pass stops part-way (shutdown, a Redis error): records
+// removed without an audit entry would be lost without a trace.
+func (r *Reconciler) expire(ctx context.Context, rep *ReconcileReport) (err error) {
 	if r.p.Retention <= 0 {
 		return nil
 	}
 	s := r.p.Store
 	until := s.now().Add(-r.p.Retention)
 	cut := strconv.FormatInt(until.UnixMilli()-1, 10)
+	defer func() {
+		if rep.Expired == 0 {
+			return
+		}
+		auditErr := s.audit(context.WithoutCancel(ctx), AuditEntry{Time: s.now(), User: "chatq-reconciler", Op: "retention",
+			Filter: Filter{Until: until}, Counts: map[string]int{"expired": rep.Expired}})
+		err = errors.Join(err, auditErr)
+	}()
 	for {
 		ids, err := s.rdb.ZRangeByScore(ctx, indexKey, &redis.ZRangeBy{Min: "-inf", Max: cut, Count: pageSize}).Result()
 		if err != nil {
@@ -197,9 +207,5 @@ func (r *Reconciler) expire(ctx context.Context, rep *ReconcileReport) error {
 		}
 		rep.Expired += len(ids)
 	}
-	if rep.Expired == 0 {
-		return nil
-	}
-	return s.audit(ctx, AuditEntry{Time: s.now(), User: "chatq-reconciler", Op: "retention",
-		Filter: Filter{Until: until}, Counts: map[string]int{"expired": rep.Expired}})
+	return nil
 }

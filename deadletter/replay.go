@@ -46,7 +46,8 @@ type ReplayOptions struct {
 	// User is recorded in the audit entry (the CLI passes $USER).
 	User string
 	// ClaimTTL is how long a claim outlives a crashed run. Default 1m; a
-	// claim is held only while its one item is enqueued.
+	// claim is held only while its one item is enqueued. Values below one
+	// item's timeout (30s) are raised to it, so a live claim never lapses.
 	ClaimTTL time.Duration
 	// Workers is how many items are enqueued at once. Default 8.
 	Workers int
@@ -119,7 +120,11 @@ type PatchError struct {
 	Items []Item // Outcome failed, Why the validation error
 }
 
+// Error says how many patched payloads are invalid and shows the first.
 func (e *PatchError) Error() string {
+	if len(e.Items) == 0 {
+		return "deadletter: replay: --patch makes payloads invalid; nothing replayed"
+	}
 	return fmt.Sprintf("deadletter: replay: --patch makes %d payload(s) invalid; nothing replayed (first: %s: %s)",
 		len(e.Items), e.Items[0].TaskID, e.Items[0].Why)
 }
@@ -150,6 +155,7 @@ func (o *ReplayOptions) withDefaults() {
 	if o.ClaimTTL <= 0 {
 		o.ClaimTTL = time.Minute
 	}
+	o.ClaimTTL = max(o.ClaimTTL, itemTimeout)
 	if o.Workers <= 0 {
 		o.Workers = 8
 	}

@@ -14,6 +14,9 @@ type Config struct {
 	Concurrency int
 	// Queues maps queue name to weight. Default messages:6, users:2, groups:2.
 	Queues map[string]int
+	// QueueMode is QueueModeWeighted (default: one asynq server, queues
+	// picked by weight) or QueueModeDedicated (one server per queue).
+	QueueMode string
 	// PollInterval is how often asynq looks for new, scheduled and retry
 	// tasks when idle. Default 1s; tests and demos use tens of milliseconds.
 	PollInterval time.Duration
@@ -44,6 +47,9 @@ func (c Config) withDefaults() Config {
 	}
 	if len(c.Queues) == 0 {
 		c.Queues = DefaultQueues()
+	}
+	if c.QueueMode == "" {
+		c.QueueMode = QueueModeWeighted
 	}
 	c.PollInterval = orDuration(c.PollInterval, time.Second)
 	c.ShutdownTimeout = orDuration(c.ShutdownTimeout, 10*time.Second)

@@ -193,7 +193,5 @@ func (w *Worker) done(ctx context.Context, r run) {
 	if w.finished != nil {
 		w.finished(r.id)
 	}
-	if r.retried > 0 {
-		w.state.clear(ctx, r.id)
-	}
+	w.cleaner.note(r.id)
 }

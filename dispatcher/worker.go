@@ -56,7 +56,8 @@ type Worker struct {
 	observer Observer
 	throttle Throttle
 	finished func(taskID string) // Deps.OnFinished
-	srv      *asynq.Server
+	srvs     servers
+	cleaner  *stateCleaner
 	producer *tasks.Client // enqueues the split-off items of batches (split.go)
 	now      func() time.Time
 	stopping atomic.Bool
@@ -81,7 +82,12 @@ func New(cfg Config, d Deps) (*Worker, error) {
 		state: &failureState{rdb: d.RDB, ttl: cfg.DeferMaxAge + 24*time.Hour},
 		creds: &credentialHealth{interval: cfg.CredentialsLogInterval, logger: logger},
 	}
-	w.srv = asynq.NewServer(d.Redis, w.asynqConfig())
+	w.cleaner = newStateCleaner(d.RDB, logger)
+	srvs, err := w.newServers(d.Redis)
+	if err != nil {
+		return nil, fmt.Errorf("dispatcher: config: %w", err)
+	}
+	w.srvs = srvs
 	w.producer = tasks.NewClient(d.Redis, tasks.ClientConfig{Limits: cfg.Limits, Redis: d.RDB})
 	return w, nil
 }
@@ -99,10 +105,10 @@ func (d Deps) validate() error {
 	return errors.Join(errs...)
 }
 
-func (w *Worker) asynqConfig() asynq.Config {
+func (w *Worker) asynqConfig(queues map[string]int) asynq.Config {
 	return asynq.Config{
 		Concurrency:              w.cfg.Concurrency,
-		Queues:                   w.cfg.Queues,
+		Queues:                   queues,
 		TaskCheckInterval:        w.cfg.PollInterval,
 		DelayedTaskCheckInterval: w.cfg.PollInterval,
 		ShutdownTimeout:          w.cfg.ShutdownTimeout,
@@ -138,14 +144,18 @@ func (w *Worker) Handler() asynq.Handler {
 // gracefully: in-flight tasks get ShutdownTimeout to finish, and asynq puts
 // back in their queue the ones that do not, so nothing is lost.
 func (w *Worker) Run(ctx context.Context) error {
-	if err := w.srv.Start(w.Handler()); err != nil {
+	cleanCtx, stopCleaner := context.WithCancel(context.Background())
+	w.cleaner.start(cleanCtx)
+	defer func() { stopCleaner(); w.cleaner.wait() }()
+	if err := w.srvs.start(w.Handler()); err != nil {
 		return fmt.Errorf("dispatcher: start: %w", err)
 	}
-	w.logger.Info("worker started", "concurrency", w.cfg.Concurrency, "queues", w.cfg.Queues, "worker", w.cfg.WorkerName)
+	w.logger.Info("worker started", "concurrency", w.cfg.Concurrency, "queues", w.cfg.Queues,
+		"queue_mode", w.cfg.QueueMode, "worker", w.cfg.WorkerName)
 	<-ctx.Done()
 	w.stopping.Store(true)
 	w.logger.Info("worker stopping", "shutdown_timeout", w.cfg.ShutdownTimeout)
-	w.srv.Shutdown()
+	w.srvs.shutdown()
 	_ = w.producer.Close()
 	w.logger.Info("worker stopped")
 	return nil

@@ -36,6 +36,11 @@ type reservoir struct {
 func (r *reservoir) take(ctx context.Context, maxWait time.Duration) (time.Duration, error) {
 	deadline := time.Now().Add(maxWait)
 	for {
+		// A reservation made with a done ctx fails at once and leaves no
+		// token: without this check the loop would retry it forever.
+		if err := ctx.Err(); err != nil {
+			return 0, err
+		}
 		r.mu.Lock()
 		now := time.Now()
 		if r.tokens > 0 && now.Before(r.expires) {

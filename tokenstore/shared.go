@@ -89,7 +89,11 @@ func failureOf(err error) failure {
 	case errors.As(err, &apiErr):
 		return failure{Status: apiErr.Status, Code: apiErr.Code, Description: apiErr.Description, Op: apiErr.Op}
 	case errors.As(err, &netErr):
-		return failure{Network: true, Timeout: netErr.Timeout, Op: netErr.Op, Message: netErr.Err.Error()}
+		f := failure{Network: true, Timeout: netErr.Timeout, Op: netErr.Op}
+		if netErr.Err != nil { // a FetchFunc may build one without a cause
+			f.Message = netErr.Err.Error()
+		}
+		return f
 	}
 	return failure{Message: err.Error()}
 }
@@ -100,7 +104,11 @@ func (f failure) tokenError() error {
 	case f.Status != 0:
 		return &agora.TokenError{Err: &agora.APIError{Status: f.Status, Code: f.Code, Description: f.Description, Op: f.Op}}
 	case f.Network:
-		return &agora.TokenError{Err: &agora.NetworkError{Op: f.Op, Timeout: f.Timeout, Err: errors.New(f.Message)}}
+		var cause error
+		if f.Message != "" {
+			cause = errors.New(f.Message)
+		}
+		return &agora.TokenError{Err: &agora.NetworkError{Op: f.Op, Timeout: f.Timeout, Err: cause}}
 	}
 	return &agora.TokenError{Err: errors.New(f.Message)}
 }

@@ -147,8 +147,10 @@ func (s *Source) shared(ctx context.Context) (agora.Token, error) {
 	if err := ctx.Err(); err != nil {
 		return agora.Token{}, fmt.Errorf("tokenstore: waiting for token: %w", err)
 	}
-	detached, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.LockTTL+s.cfg.WaitTimeout)
 	ch := s.group.DoChan("load", func() (any, error) {
+		// Made here, not before DoChan: a caller that joins a running load
+		// would never cancel its own and leave the timer for its lifetime.
+		detached, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.LockTTL+s.cfg.WaitTimeout)
 		defer cancel()
 		return s.load(detached)
 	})

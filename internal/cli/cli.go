@@ -60,6 +60,8 @@ func newRoot(env Env) *cobra.Command {
 		Short:         "chatq delivers chat tasks from Redis to the Agora Chat REST API",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Args:          cobra.ArbitraryArgs,
+		RunE:          groupRun,
 	}
 	root.SetIn(env.Stdin)
 	root.SetOut(env.Stdout)

@@ -28,6 +28,7 @@ type Config struct {
 	TokenTTL         time.Duration  `envconfig:"TOKEN_TTL" default:"1h"` // lifetime of minted or requested tokens, <= 24h
 	Concurrency      int            `envconfig:"CONCURRENCY" default:"20"`
 	Queues           map[string]int `envconfig:"QUEUES" default:"messages:6,users:2,groups:2"`
+	QueueMode        string         `envconfig:"QUEUE_MODE" default:"weighted"`
 	MaxRetry         int            `envconfig:"MAX_RETRY" default:"25"`
 	RetryBaseDelay   time.Duration  `envconfig:"RETRY_BASE_DELAY" default:"1s"`
 	RetryMaxDelay    time.Duration  `envconfig:"RETRY_MAX_DELAY" default:"5m"`
@@ -78,6 +79,7 @@ type ConfigError struct {
 	Rule string
 }
 
+// Error names the variable and the rule it breaks.
 func (e *ConfigError) Error() string { return e.Var + ": " + e.Rule }
 
 // loadConfig reads the CHATQ_* variables of the process environment.
@@ -130,6 +132,7 @@ func (c Config) validate() error {
 	check(c.DeadLetterRetention >= 0, "DEADLETTER_RETENTION", "must not be negative (0 keeps dead letters forever)")
 	check(c.DeadLetterReconcileEvery > 0, "DEADLETTER_RECONCILE_INTERVAL", "must be positive")
 	check(c.DeadLetterAuditMaxEntries >= 1, "DEADLETTER_AUDIT_MAX", "must be at least 1")
+	check(c.QueueMode == "weighted" || c.QueueMode == "dedicated", "QUEUE_MODE", "must be weighted or dedicated")
 	check(validQueues(c.Queues), "QUEUES", `must be name:weight pairs with weights >= 1, e.g. "messages:6,users:2,groups:2"`)
 	_, lvlErr := parseLevel(c.LogLevel)
 	check(lvlErr == nil, "LOG_LEVEL", "must be debug, info, warn or error")

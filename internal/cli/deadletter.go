@@ -77,7 +77,8 @@ func newDeadLetterCmd(env Env) *cobra.Command {
 kept until replayed or deleted (CHATQ_DEADLETTER_RETENTION, default forever).
 
 On call: stats -> show ID -> fix the cause -> replay --dry-run -> replay.`,
-		Args: noArgs,
+		Args: cobra.ArbitraryArgs,
+		RunE: groupRun,
 	}
 	cmd.AddCommand(newDLListCmd(env), newDLStatsCmd(env), newDLShowCmd(env), newDLReplayCmd(env), newDLDeleteCmd(env))
 	return cmd

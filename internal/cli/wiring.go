@@ -123,7 +123,7 @@ func newWorker(c Config, logger *slog.Logger, conn asynq.RedisConnOpt, rdb redis
 
 func workerConfig(c Config) dispatcher.Config {
 	return dispatcher.Config{
-		Concurrency: c.Concurrency, Queues: c.Queues, PollInterval: c.PollInterval,
+		Concurrency: c.Concurrency, Queues: c.Queues, QueueMode: c.QueueMode, PollInterval: c.PollInterval,
 		ShutdownTimeout: c.ShutdownTimeout, DeferMaxAttempts: c.DeferMaxAttempts,
 		DeferMaxAge: c.DeferMaxAge, Limits: c.limits(), CredentialsVars: c.credentialVars(),
 	}

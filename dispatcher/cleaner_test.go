@@ -1,0 +1,34 @@
+package dispatcher_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/chatq/chatq/dispatcher"
+	"github.com/chatq/chatq/sandbox"
+)
+
+// TestWorker_DeferredThenDeliveredLeavesNoState checks that the failure
+// state a deferral writes is deleted once the task is delivered (asynq's
+// retry count does not show deferrals, so this goes through the cleaner).
+func TestWorker_DeferredThenDeliveredLeavesNoState(t *testing.T) {
+	t.Parallel()
+	h := setup(t)
+	h.sb.AddFault(sandbox.Fault{Match: "deferred-once", Times: 1, Status: 429, Code: "reach_limit"})
+	id := h.send("deferred-once")
+	require.Equal(t, []dispatcher.Outcome{defer_, delivered}, outcomes(h.events.waitFinal(t, id)))
+	key := "{chatq}:task:" + id
+	deadline := time.Now().Add(waitTimeout)
+	for {
+		n, err := h.db.Client.Exists(context.Background(), key).Result()
+		require.NoError(t, err)
+		if n == 0 {
+			return
+		}
+		require.True(t, time.Now().Before(deadline), "%s still exists after %s", key, waitTimeout)
+		time.Sleep(20 * time.Millisecond)
+	}
+}

@@ -25,7 +25,9 @@ var errPartialBatch = errors.New("provider applied only part of the batch")
 //     ends (see split). Nothing is reported delivered that was not.
 func (w *Worker) settleItems(ctx context.Context, r run, items []itemFailure) error {
 	b := w.sortItems(r, items)
-	applied := w.batchSize(r.typ, r.payload) > len(items)
+	// Decoding the payload again is only needed when some item was not
+	// applied: a plain delivery must not pay for it.
+	applied := len(items) == 0 || w.batchSize(r.typ, r.payload) > len(items)
 	switch {
 	case len(b.again) == 0 && len(b.dead) == 0:
 		outcome := OutcomeDelivered

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"runtime/pprof"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -13,11 +14,12 @@ import (
 )
 
 type benchFlags struct {
-	json      bool
-	smoke     bool
-	scenarios []string
-	outage    time.Duration
-	redis     string
+	json       bool
+	smoke      bool
+	scenarios  []string
+	outage     time.Duration
+	redis      string
+	cpuProfile string
 }
 
 func newBenchCmd(env Env) *cobra.Command {
@@ -39,6 +41,7 @@ func newBenchCmd(env Env) *cobra.Command {
 	fl.StringSliceVar(&f.scenarios, "scenario", nil, "scenarios to run (default all)")
 	fl.DurationVar(&f.outage, "outage", 0, "how long the outage scenario's provider answers 503 (default 60s, 2s with --smoke)")
 	fl.StringVar(&f.redis, "redis", "", `Redis URL to use instead of database 15 of CHATQ_REDIS_URL, or "memory"`)
+	fl.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file (go tool pprof)")
 	return cmd
 }
 
@@ -47,6 +50,13 @@ func runBench(ctx context.Context, env Env, f benchFlags) error {
 		if !bench.Known(s) {
 			return usagef("--scenario: unknown scenario %q (want one of %v)", s, bench.Names)
 		}
+	}
+	if f.cpuProfile != "" {
+		stop, err := startCPUProfile(f.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer stop()
 	}
 	c, err := loadConfig()
 	if err != nil {
@@ -85,4 +95,17 @@ func connURL(conn asynq.RedisConnOpt) string {
 		return fmt.Sprintf("redis://:%s@%s/%d", o.Password, o.Addr, o.DB)
 	}
 	return fmt.Sprintf("redis://%s/%d", o.Addr, o.DB)
+}
+
+// startCPUProfile profiles the process until the returned stop is called.
+func startCPUProfile(path string) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, usagef("--cpuprofile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		_ = f.Close()
+		return nil, fmt.Errorf("--cpuprofile: %w", err)
+	}
+	return func() { pprof.StopCPUProfile(); _ = f.Close() }, nil
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/chatq/chatq/dispatcher"
+	"github.com/chatq/chatq/internal/e2etest"
 	"github.com/chatq/chatq/sandbox"
 )
 
@@ -17,13 +18,13 @@ import (
 func TestWorker_DeferredThenDeliveredLeavesNoState(t *testing.T) {
 	t.Parallel()
 	h := setup(t)
-	h.sb.AddFault(sandbox.Fault{Match: "deferred-once", Times: 1, Status: 429, Code: "reach_limit"})
-	id := h.send("deferred-once")
-	require.Equal(t, []dispatcher.Outcome{defer_, delivered}, outcomes(h.events.waitFinal(t, id)))
+	h.Sandbox.AddFault(sandbox.Fault{Match: "deferred-once", Times: 1, Status: 429, Code: "reach_limit"})
+	id := h.Send("deferred-once")
+	require.Equal(t, []dispatcher.Outcome{defer_, delivered}, e2etest.Outcomes(h.Events.WaitFinal(t, id)))
 	key := "{chatq}:task:" + id
 	deadline := time.Now().Add(waitTimeout)
 	for {
-		n, err := h.db.Client.Exists(context.Background(), key).Result()
+		n, err := h.DB.Client.Exists(context.Background(), key).Result()
 		require.NoError(t, err)
 		if n == 0 {
 			return

@@ -12,6 +12,7 @@ import (
 
 	"github.com/chatq/chatq/deadletter"
 	"github.com/chatq/chatq/dispatcher"
+	"github.com/chatq/chatq/internal/e2etest"
 	"github.com/chatq/chatq/policy"
 	"github.com/chatq/chatq/sandbox"
 	"github.com/chatq/chatq/tasks"
@@ -22,15 +23,15 @@ import (
 func setupWithResolver(t *testing.T) (*harness, *deadletter.Resolver) {
 	t.Helper()
 	var res *deadletter.Resolver
-	h := setup(t, func(o *harnessOpts) {
-		o.noStart = true
-		o.onFinished = func(id string) { res.Note(id) }
+	h := setup(t, func(o *e2etest.Options) {
+		o.NoStart = true
+		o.OnFinished = func(id string) { res.Note(id) }
 	})
-	res = deadletter.NewResolver(deadletter.ResolverParams{Store: h.store, Interval: 10 * time.Millisecond})
+	res = deadletter.NewResolver(deadletter.ResolverParams{Store: h.Store, Interval: 10 * time.Millisecond})
 	var wg sync.WaitGroup
 	res.Start(&wg)
-	h.start()
-	t.Cleanup(func() { h.stop(); res.Shutdown(); wg.Wait() })
+	h.Worker.Start()
+	t.Cleanup(func() { h.Worker.Stop(); res.Shutdown(); wg.Wait() })
 	return h, res
 }
 
@@ -38,16 +39,16 @@ func TestWorker_ArchivedTaskRunFromAsynqmonIsResolved(t *testing.T) {
 	t.Parallel()
 	h, _ := setupWithResolver(t)
 	ctx := context.Background()
-	h.sb.AddFault(sandbox.Fault{Match: "resolve-me", Status: 403, Code: "forbidden_op", Message: "Forbidden operation on group owner!", Times: 1})
-	id := h.send("resolve-me")
-	require.Equal(t, dead, h.events.waitFinal(t, id)[0].Outcome)
-	h.waitTaskState(t, tasks.QueueMessages, id, asynq.TaskStateArchived)
+	h.Sandbox.AddFault(sandbox.Fault{Match: "resolve-me", Status: 403, Code: "forbidden_op", Message: "Forbidden operation on group owner!", Times: 1})
+	id := h.Send("resolve-me")
+	require.Equal(t, dead, h.Events.WaitFinal(t, id)[0].Outcome)
+	h.WaitTaskState(t, tasks.QueueMessages, id, asynq.TaskStateArchived)
 
-	require.NoError(t, h.insp.RunTask(tasks.QueueMessages, id)) // the "run" button
-	h.events.waitFor(t, id, func(evs []dispatcher.Event) bool { return len(evs) == 2 })
+	require.NoError(t, h.Inspector.RunTask(tasks.QueueMessages, id)) // the "run" button
+	h.Events.WaitFor(t, id, func(evs []dispatcher.Event) bool { return len(evs) == 2 })
 	deadline := time.Now().Add(waitTimeout)
 	for {
-		rec, err := h.store.Get(ctx, id)
+		rec, err := h.Store.Get(ctx, id)
 		require.NoError(t, err)
 		if rec.State == deadletter.StateResolved {
 			break
@@ -55,7 +56,7 @@ func TestWorker_ArchivedTaskRunFromAsynqmonIsResolved(t *testing.T) {
 		require.False(t, time.Now().After(deadline), "dead letter %s not resolved within %s", id, waitTimeout)
 		time.Sleep(10 * time.Millisecond) // the resolver batches every 10ms and signals nothing
 	}
-	require.Equal(t, 2, h.sb.Stats().Calls[sandbox.EndpointSendMessage])
+	require.Equal(t, 2, h.Sandbox.Stats().Calls[sandbox.EndpointSendMessage])
 }
 
 func TestWorker_ReplayedDeadLettersDeliveredOnce(t *testing.T) {
@@ -63,16 +64,16 @@ func TestWorker_ReplayedDeadLettersDeliveredOnce(t *testing.T) {
 	h := setup(t)
 	ctx := context.Background()
 	const n = 20
-	h.sb.AddFault(sandbox.Fault{Match: "replay-me", Status: 403, Code: "forbidden_op", Message: "Forbidden operation on group owner!", Times: n})
+	h.Sandbox.AddFault(sandbox.Fault{Match: "replay-me", Status: 403, Code: "forbidden_op", Message: "Forbidden operation on group owner!", Times: n})
 	for i := range n {
-		id := h.send(fmt.Sprintf("replay-me %d", i))
-		require.Equal(t, dead, h.events.waitFinal(t, id)[0].Outcome)
+		id := h.Send(fmt.Sprintf("replay-me %d", i))
+		require.Equal(t, dead, h.Events.WaitFinal(t, id)[0].Outcome)
 	}
 	table, err := policy.NewTable(nil, policy.DefaultRules())
 	require.NoError(t, err)
-	o := deadletter.ReplayOptions{Client: h.producer, Table: table, Inspector: h.insp, User: "tester"}
+	o := deadletter.ReplayOptions{Client: h.Producer, Table: table, Inspector: h.Inspector, User: "tester"}
 
-	skipped, err := h.store.Replay(ctx, o)
+	skipped, err := h.Store.Replay(ctx, o)
 	require.NoError(t, err)
 	require.Equal(t, map[deadletter.Outcome]int{deadletter.OutcomeSkippedPolicy: n}, skipped.Counts, "the policy still dead-letters a 403")
 
@@ -81,7 +82,7 @@ func TestWorker_ReplayedDeadLettersDeliveredOnce(t *testing.T) {
 	reps := make([]deadletter.Report, 2)
 	for i := range reps { // two operators at once
 		wg.Go(func() {
-			rep, err := h.store.Replay(ctx, o)
+			rep, err := h.Store.Replay(ctx, o)
 			require.NoError(t, err)
 			reps[i] = rep
 		})
@@ -91,13 +92,13 @@ func TestWorker_ReplayedDeadLettersDeliveredOnce(t *testing.T) {
 	for _, rep := range reps {
 		for _, it := range rep.Items {
 			if it.Outcome == deadletter.OutcomeReplayed {
-				h.events.waitFinal(t, it.NewTaskID)
+				h.Events.WaitFinal(t, it.NewTaskID)
 			}
 		}
 	}
-	require.Equal(t, 2*n, h.sb.Stats().Calls[sandbox.EndpointSendMessage], "each dead letter sent once more")
-	require.Len(t, h.sb.Messages(), n)
-	archived, err := h.insp.ListArchivedTasks(tasks.QueueMessages)
+	require.Equal(t, 2*n, h.Sandbox.Stats().Calls[sandbox.EndpointSendMessage], "each dead letter sent once more")
+	require.Len(t, h.Sandbox.Messages(), n)
+	archived, err := h.Inspector.ListArchivedTasks(tasks.QueueMessages)
 	require.NoError(t, err)
 	require.Empty(t, archived, "archived copies removed")
 }

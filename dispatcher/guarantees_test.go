@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/chatq/chatq/dispatcher"
+	"github.com/chatq/chatq/internal/e2etest"
 	"github.com/chatq/chatq/sandbox"
 	"github.com/chatq/chatq/tasks"
 )
@@ -54,19 +55,19 @@ func TestWorker_ExpiredTaskIsNeverSent(t *testing.T) {
 			if tt.fault != nil {
 				f := *tt.fault
 				f.Match, f.Endpoint = marker, sandbox.EndpointSendMessage
-				h.sb.AddFault(f)
+				h.Sandbox.AddFault(f)
 			}
-			id := h.send(marker, tt.opts(time.Now())...)
-			evs := h.events.waitFinal(t, id)
+			id := h.Send(marker, tt.opts(time.Now())...)
+			evs := h.Events.WaitFinal(t, id)
 			last := evs[len(evs)-1]
 			require.Equal(t, dead, last.Outcome)
 			require.Equal(t, "expired", last.Rule)
-			rec, err := h.store.Get(context.Background(), id)
+			rec, err := h.Store.Get(context.Background(), id)
 			require.NoError(t, err)
 			require.Equal(t, "expired", rec.Rule)
 			require.Contains(t, rec.Reason, tt.wantIn)
 			h.assertArchived(t, rec)
-			require.Equal(t, tt.wantCalls, h.sb.Stats().Calls[sandbox.EndpointSendMessage], "no call after the deadline")
+			require.Equal(t, tt.wantCalls, h.Sandbox.Stats().Calls[sandbox.EndpointSendMessage], "no call after the deadline")
 		})
 	}
 }
@@ -74,24 +75,24 @@ func TestWorker_ExpiredTaskIsNeverSent(t *testing.T) {
 func TestWorker_ExpiredWhilePaused(t *testing.T) {
 	t.Parallel()
 	h := setup(t)
-	require.NoError(t, h.insp.PauseQueue(tasks.QueueMessages))
-	id := h.send("paused", tasks.TTL(50*time.Millisecond))
+	require.NoError(t, h.Inspector.PauseQueue(tasks.QueueMessages))
+	id := h.Send("paused", tasks.TTL(50*time.Millisecond))
 	deadline := time.Now().Add(50 * time.Millisecond)
 	for time.Now().Before(deadline) { // waiting for a wall-clock deadline, not for async work
 		time.Sleep(10 * time.Millisecond)
 	}
-	require.NoError(t, h.insp.UnpauseQueue(tasks.QueueMessages))
-	evs := h.events.waitFinal(t, id)
+	require.NoError(t, h.Inspector.UnpauseQueue(tasks.QueueMessages))
+	evs := h.Events.WaitFinal(t, id)
 	require.Equal(t, "expired", evs[len(evs)-1].Rule)
-	require.Zero(t, h.sb.Stats().Calls[sandbox.EndpointSendMessage])
+	require.Zero(t, h.Sandbox.Stats().Calls[sandbox.EndpointSendMessage])
 }
 
 func TestWorker_IdempotencyKeySendsOnce(t *testing.T) {
 	t.Parallel()
 	h := setup(t)
-	second := tasks.NewClient(h.db.Opt, tasks.ClientConfig{}) // another process
+	second := tasks.NewClient(h.DB.Opt, tasks.ClientConfig{}) // another process
 	t.Cleanup(func() { _ = second.Close() })
-	producers := []*tasks.Client{h.producer, second}
+	producers := []*tasks.Client{h.Producer, second}
 	ids := make([]string, 20)
 	var wg sync.WaitGroup
 	for i := range ids {
@@ -103,40 +104,40 @@ func TestWorker_IdempotencyKeySendsOnce(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	evs := h.events.waitFinal(t, ids[0])
+	evs := h.Events.WaitFinal(t, ids[0])
 	require.Equal(t, delivered, evs[len(evs)-1].Outcome)
 	for _, id := range ids {
 		require.Equal(t, ids[0], id)
 	}
-	again := h.send("once", tasks.Key("order-1"))
+	again := h.Send("once", tasks.Key("order-1"))
 	require.Equal(t, ids[0], again, "after delivery too")
-	require.Equal(t, 1, h.sb.Stats().Calls[sandbox.EndpointSendMessage])
-	info := h.waitTaskState(t, tasks.QueueMessages, ids[0], asynq.TaskStateCompleted)
+	require.Equal(t, 1, h.Sandbox.Stats().Calls[sandbox.EndpointSendMessage])
+	info := h.WaitTaskState(t, tasks.QueueMessages, ids[0], asynq.TaskStateCompleted)
 	require.Equal(t, tasks.DefaultIdempotencyWindow, info.Retention)
 }
 
 func TestWorker_IdempotencyKeyAfterDeadLetter(t *testing.T) {
 	t.Parallel()
 	h := setup(t)
-	h.sb.AddFault(sandbox.Fault{Match: "refused", Status: 400, Code: "illegal_argument", Message: "This is an invalid request."})
-	id := h.send("refused", tasks.Key("k"))
-	require.Equal(t, dead, h.events.waitFinal(t, id)[0].Outcome)
-	rec, err := h.store.Get(context.Background(), id)
+	h.Sandbox.AddFault(sandbox.Fault{Match: "refused", Status: 400, Code: "illegal_argument", Message: "This is an invalid request."})
+	id := h.Send("refused", tasks.Key("k"))
+	require.Equal(t, dead, h.Events.WaitFinal(t, id)[0].Outcome)
+	rec, err := h.Store.Get(context.Background(), id)
 	require.NoError(t, err)
 	h.assertArchived(t, rec)
-	require.Equal(t, id, h.send("refused", tasks.Key("k")), "the original id, nothing enqueued")
-	pending, err := h.insp.ListPendingTasks(tasks.QueueMessages)
+	require.Equal(t, id, h.Send("refused", tasks.Key("k")), "the original id, nothing enqueued")
+	pending, err := h.Inspector.ListPendingTasks(tasks.QueueMessages)
 	require.NoError(t, err)
 	require.Empty(t, pending)
-	require.Equal(t, 1, h.sb.Stats().Calls[sandbox.EndpointSendMessage])
+	require.Equal(t, 1, h.Sandbox.Stats().Calls[sandbox.EndpointSendMessage])
 }
 
 func TestWorker_BatchSplitsItemsThatFail(t *testing.T) {
 	t.Parallel()
 	h := setup(t)
 	existing := []string{"user-07", "user-21", "user-42"}
-	h.sb.SeedUsers(existing...)
-	h.sb.AddFault(sandbox.Fault{Endpoint: sandbox.EndpointRegisterUser, Times: 1, ItemReasons: map[string]string{
+	h.Sandbox.SeedUsers(existing...)
+	h.Sandbox.AddFault(sandbox.Fault{Endpoint: sandbox.EndpointRegisterUser, Times: 1, ItemReasons: map[string]string{
 		"user-10": "username [user-10] is not legal",
 		"user-11": "username [user-11] is not legal",
 		"user-30": "internal error, try again later",
@@ -146,67 +147,44 @@ func TestWorker_BatchSplitsItemsThatFail(t *testing.T) {
 		users[i] = tasks.User{Username: fmt.Sprintf("user-%02d", i)}
 	}
 	ctx := context.Background()
-	id, err := h.producer.RegisterUsers(ctx, tasks.RegisterUsers{Users: users})
+	id, err := h.Producer.RegisterUsers(ctx, tasks.RegisterUsers{Users: users})
 	require.NoError(t, err)
 
-	require.Equal(t, []dispatcher.Outcome{delivered}, outcomes(h.events.waitFinal(t, id)), "the applied part")
-	child := h.events.waitOtherFinal(t, func(other string) bool { return other != id && !strings.HasPrefix(other, id+":") })
+	require.Equal(t, []dispatcher.Outcome{delivered}, e2etest.Outcomes(h.Events.WaitFinal(t, id)), "the applied part")
+	child := h.Events.WaitOtherFinal(t, func(other string) bool { return other != id && !strings.HasPrefix(other, id+":") })
 	require.Equal(t, delivered, child.Outcome, "the transient item, retried alone")
 
-	rec, err := h.store.Get(ctx, id+":items:1")
+	rec, err := h.Store.Get(ctx, id+":items:1")
 	require.NoError(t, err)
 	require.Equal(t, []string{"user-10", "user-11"}, rec.Items)
 	require.JSONEq(t, `{"users":[{"username":"user-10"},{"username":"user-11"}]}`, string(rec.Payload))
 	require.Equal(t, "dead-letter", rec.Action)
-	n, err := h.store.Count(ctx)
+	n, err := h.Store.Count(ctx)
 	require.NoError(t, err)
 	require.Equal(t, int64(1), n, "one dead letter, not the whole batch")
 
 	for _, u := range users {
 		want := u.Username != "user-10" && u.Username != "user-11"
-		require.Equal(t, want, h.sb.HasUser(u.Username), u.Username)
+		require.Equal(t, want, h.Sandbox.HasUser(u.Username), u.Username)
 	}
-	require.Equal(t, 2, h.sb.Stats().Calls[sandbox.EndpointRegisterUser], "the batch, then the one item")
-	info, err := h.insp.GetTaskInfo(tasks.QueueUsers, child.TaskID)
+	require.Equal(t, 2, h.Sandbox.Stats().Calls[sandbox.EndpointRegisterUser], "the batch, then the one item")
+	info, err := h.Inspector.GetTaskInfo(tasks.QueueUsers, child.TaskID)
 	require.NoError(t, err)
 	require.Equal(t, `{"users":[{"username":"user-30"}]}`, string(info.Payload))
 	require.Equal(t, tasks.DefaultMaxRetry, info.MaxRetry, "remaining budget 24 (one retry spent) + the reserved slot")
 }
 
-// waitOtherFinal waits until a task the filter accepts has ended and
-// returns its final event.
-func (r *recorder) waitOtherFinal(t *testing.T, accept func(id string) bool) dispatcher.Event {
-	t.Helper()
-	deadline := time.After(waitTimeout)
-	for {
-		r.mu.Lock()
-		sig := r.signal
-		for id, evs := range r.byTask {
-			if accept(id) && len(evs) > 0 && evs[len(evs)-1].Outcome.Final() {
-				r.mu.Unlock()
-				return evs[len(evs)-1]
-			}
-		}
-		r.mu.Unlock()
-		select {
-		case <-sig:
-		case <-deadline:
-			t.Fatalf("no other task ended within %s", waitTimeout)
-		}
-	}
-}
-
 func TestWorker_BatchAddCountsExistingMembersDone(t *testing.T) {
 	t.Parallel()
 	h := setup(t)
-	h.sb.SeedGroup("g1", "owner", "amy")
-	h.sb.SeedUsers("bob")
-	id, err := h.producer.AddGroupMembers(context.Background(),
+	h.Sandbox.SeedGroup("g1", "owner", "amy")
+	h.Sandbox.SeedUsers("bob")
+	id, err := h.Producer.AddGroupMembers(context.Background(),
 		tasks.AddGroupMembers{GroupID: "g1", Usernames: []string{"amy", "bob"}})
 	require.NoError(t, err)
-	require.Equal(t, []dispatcher.Outcome{delivered}, outcomes(h.events.waitFinal(t, id)))
-	g, ok := h.sb.Group("g1")
+	require.Equal(t, []dispatcher.Outcome{delivered}, e2etest.Outcomes(h.Events.WaitFinal(t, id)))
+	g, ok := h.Sandbox.Group("g1")
 	require.True(t, ok)
 	require.ElementsMatch(t, []string{"amy", "bob"}, g.Members)
-	require.Contains(t, h.logs.String(), `"item":"amy","rule":"403-`, "amy decided done by the policy")
+	require.Contains(t, h.Logs.String(), `"item":"amy","rule":"403-`, "amy decided done by the policy")
 }

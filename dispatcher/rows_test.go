@@ -10,6 +10,7 @@ import (
 
 	"github.com/chatq/chatq/deadletter"
 	"github.com/chatq/chatq/dispatcher"
+	"github.com/chatq/chatq/internal/e2etest"
 	"github.com/chatq/chatq/sandbox"
 	"github.com/chatq/chatq/tasks"
 )
@@ -124,9 +125,9 @@ func TestDocumentedRows(t *testing.T) {
 			if row.want.Final() || row.want == refresh {
 				times = 1 // a second 401 after a refresh means rejected credentials
 			}
-			h.sb.AddFault(sandbox.Fault{Match: marker, Times: times, Status: row.status, Code: row.code, Message: row.message})
+			h.Sandbox.AddFault(sandbox.Fault{Match: marker, Times: times, Status: row.status, Code: row.code, Message: row.message})
 			id := h.enqueueRow(t, row, marker)
-			evs := h.events.waitFinal(t, id)
+			evs := h.Events.WaitFinal(t, id)
 			h.assertRowOutcome(t, row, id, evs)
 		})
 	}
@@ -134,7 +135,7 @@ func TestDocumentedRows(t *testing.T) {
 
 func (h *harness) assertRowOutcome(t *testing.T, row docRow, id string, evs []dispatcher.Event) {
 	t.Helper()
-	got := outcomes(evs)
+	got := e2etest.Outcomes(evs)
 	last := evs[len(evs)-1]
 	switch row.want {
 	case done, dead:
@@ -155,7 +156,7 @@ func (h *harness) assertRowOutcome(t *testing.T, row docRow, id string, evs []di
 		require.Equal(t, row.code, evs[0].Code)
 	}
 	if row.want == dead {
-		rec, err := h.store.Get(context.Background(), id)
+		rec, err := h.Store.Get(context.Background(), id)
 		require.NoError(t, err, "dead letter record")
 		require.Equal(t, row.status, rec.Status)
 		require.Equal(t, row.code, rec.Code)
@@ -171,7 +172,7 @@ func (h *harness) assertRowOutcome(t *testing.T, row docRow, id string, evs []di
 // as its last error, so asynqmon shows why.
 func (h *harness) assertArchived(t *testing.T, rec deadletter.Record) {
 	t.Helper()
-	info := h.waitTaskState(t, rec.Queue, rec.TaskID, asynq.TaskStateArchived)
+	info := h.WaitTaskState(t, rec.Queue, rec.TaskID, asynq.TaskStateArchived)
 	require.Contains(t, info.LastErr, rec.Reason)
 }
 
@@ -184,19 +185,19 @@ func (h *harness) enqueueRow(t *testing.T, row docRow, marker string) string {
 	var err error
 	switch row.taskType {
 	case "", tasks.TypeSendMessage:
-		return h.send(marker)
+		return h.Send(marker)
 	case tasks.TypeRegisterUser:
-		id, err = h.producer.RegisterUsers(ctx, tasks.RegisterUsers{Users: []tasks.User{{Username: marker}}})
+		id, err = h.Producer.RegisterUsers(ctx, tasks.RegisterUsers{Users: []tasks.User{{Username: marker}}})
 	case tasks.TypeCreateGroup:
-		id, err = h.producer.CreateGroup(ctx, tasks.CreateGroup{GroupName: marker, Owner: "erin"})
+		id, err = h.Producer.CreateGroup(ctx, tasks.CreateGroup{GroupName: marker, Owner: "erin"})
 	case tasks.TypeDeleteGroup:
-		id, err = h.producer.DeleteGroup(ctx, tasks.DeleteGroup{GroupID: marker})
+		id, err = h.Producer.DeleteGroup(ctx, tasks.DeleteGroup{GroupID: marker})
 	case tasks.TypeAddGroupMembers:
-		id, err = h.producer.AddGroupMembers(ctx, tasks.AddGroupMembers{GroupID: marker, Usernames: []string{"erin"}})
+		id, err = h.Producer.AddGroupMembers(ctx, tasks.AddGroupMembers{GroupID: marker, Usernames: []string{"erin"}})
 	case tasks.TypeRemoveGroupMembers:
-		id, err = h.producer.RemoveGroupMembers(ctx, tasks.RemoveGroupMembers{GroupID: marker, Usernames: []string{"erin"}})
+		id, err = h.Producer.RemoveGroupMembers(ctx, tasks.RemoveGroupMembers{GroupID: marker, Usernames: []string{"erin"}})
 	case tasks.TypeTransferGroupOwner:
-		id, err = h.producer.TransferGroupOwner(ctx, tasks.TransferGroupOwner{GroupID: marker, NewOwner: "erin"})
+		id, err = h.Producer.TransferGroupOwner(ctx, tasks.TransferGroupOwner{GroupID: marker, NewOwner: "erin"})
 	default:
 		t.Fatalf("no enqueue for %s", row.taskType)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/chatq/chatq/dispatcher"
+	"github.com/chatq/chatq/internal/e2etest"
 	"github.com/chatq/chatq/sandbox"
 	"github.com/chatq/chatq/tasks"
 )
@@ -19,9 +20,9 @@ import (
 // state, with no fault injected: the provider's natural answer must meet
 // the policy row written for it.
 func TestProviderState(t *testing.T) {
-	h := setup(t, func(o *harnessOpts) { o.sandbox.MaxMessageBytes = 5 * 1024 })
-	h.sb.SeedUsers("dave", "erin", "frank", "grace")
-	h.sb.SeedGroup("g-state", "dave", "erin", "frank")
+	h := setup(t, func(o *e2etest.Options) { o.Sandbox.MaxMessageBytes = 5 * 1024 })
+	h.Sandbox.SeedUsers("dave", "erin", "frank", "grace")
+	h.Sandbox.SeedGroup("g-state", "dave", "erin", "frank")
 	ctx := context.Background()
 	big, _ := json.Marshal(map[string]string{"msg": strings.Repeat("x", 6*1024)})
 	cases := []struct {
@@ -31,47 +32,47 @@ func TestProviderState(t *testing.T) {
 		wantCode string
 	}{
 		{"register existing user", func() (string, error) {
-			return h.producer.RegisterUsers(ctx, tasks.RegisterUsers{Users: []tasks.User{{Username: "dave"}}})
+			return h.Producer.RegisterUsers(ctx, tasks.RegisterUsers{Users: []tasks.User{{Username: "dave"}}})
 		}, dispatcher.OutcomeDone, "duplicate_unique_property_exists"},
 		{"batch register with an existing user", func() (string, error) {
-			return h.producer.RegisterUsers(ctx, tasks.RegisterUsers{Users: []tasks.User{{Username: "dave"}, {Username: "newbie"}}})
+			return h.Producer.RegisterUsers(ctx, tasks.RegisterUsers{Users: []tasks.User{{Username: "dave"}, {Username: "newbie"}}})
 		}, delivered, ""},
 		{"add a member already in the group", func() (string, error) {
-			return h.producer.AddGroupMembers(ctx, tasks.AddGroupMembers{GroupID: "g-state", Usernames: []string{"erin"}})
+			return h.Producer.AddGroupMembers(ctx, tasks.AddGroupMembers{GroupID: "g-state", Usernames: []string{"erin"}})
 		}, dispatcher.OutcomeDone, "forbidden_op"},
 		{"remove a non-member", func() (string, error) {
-			return h.producer.RemoveGroupMembers(ctx, tasks.RemoveGroupMembers{GroupID: "g-state", Usernames: []string{"grace"}})
+			return h.Producer.RemoveGroupMembers(ctx, tasks.RemoveGroupMembers{GroupID: "g-state", Usernames: []string{"grace"}})
 		}, dispatcher.OutcomeDone, "forbidden_op"},
 		{"batch remove with a non-member", func() (string, error) {
-			return h.producer.RemoveGroupMembers(ctx, tasks.RemoveGroupMembers{GroupID: "g-state", Usernames: []string{"frank", "grace"}})
+			return h.Producer.RemoveGroupMembers(ctx, tasks.RemoveGroupMembers{GroupID: "g-state", Usernames: []string{"frank", "grace"}})
 		}, delivered, ""},
 		{"transfer to the same owner", func() (string, error) {
-			return h.producer.TransferGroupOwner(ctx, tasks.TransferGroupOwner{GroupID: "g-state", NewOwner: "dave"})
+			return h.Producer.TransferGroupOwner(ctx, tasks.TransferGroupOwner{GroupID: "g-state", NewOwner: "dave"})
 		}, dispatcher.OutcomeDone, "forbidden_op"},
 		{"transfer to a non-member", func() (string, error) {
-			return h.producer.TransferGroupOwner(ctx, tasks.TransferGroupOwner{GroupID: "g-state", NewOwner: "grace"})
+			return h.Producer.TransferGroupOwner(ctx, tasks.TransferGroupOwner{GroupID: "g-state", NewOwner: "grace"})
 		}, dead, "forbidden_op"},
 		{"delete a group that is gone", func() (string, error) {
-			return h.producer.DeleteGroup(ctx, tasks.DeleteGroup{GroupID: "g-missing"})
+			return h.Producer.DeleteGroup(ctx, tasks.DeleteGroup{GroupID: "g-missing"})
 		}, dispatcher.OutcomeDone, "service_resource_not_found"},
 		{"add an unknown user", func() (string, error) {
-			return h.producer.AddGroupMembers(ctx, tasks.AddGroupMembers{GroupID: "g-state", Usernames: []string{"nobody"}})
+			return h.Producer.AddGroupMembers(ctx, tasks.AddGroupMembers{GroupID: "g-state", Usernames: []string{"nobody"}})
 		}, dead, "resource_not_found"},
 		{"message over the provider's size limit", func() (string, error) {
-			return h.producer.SendMessage(ctx, tasks.SendMessage{Target: "users", To: []string{"erin"}, Type: "txt", Body: big})
+			return h.Producer.SendMessage(ctx, tasks.SendMessage{Target: "users", To: []string{"erin"}, Type: "txt", Body: big})
 		}, dead, "illegal_argument"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			id, err := tc.enqueue()
 			require.NoError(t, err)
-			evs := h.events.waitFinal(t, id)
-			require.Equal(t, []dispatcher.Outcome{tc.want}, outcomes(evs))
+			evs := h.Events.WaitFinal(t, id)
+			require.Equal(t, []dispatcher.Outcome{tc.want}, e2etest.Outcomes(evs))
 			require.Equal(t, tc.wantCode, evs[0].Code)
 		})
 	}
-	require.True(t, h.sb.HasUser("newbie"), "the new user of the batch was registered")
-	g, ok := h.sb.Group("g-state")
+	require.True(t, h.Sandbox.HasUser("newbie"), "the new user of the batch was registered")
+	g, ok := h.Sandbox.Group("g-state")
 	require.True(t, ok)
 	require.NotContains(t, g.Members, "frank", "the member of the batch removal was removed")
 }
@@ -81,30 +82,26 @@ func TestProviderState(t *testing.T) {
 // every task that the first did not.
 func TestWorker_ShutdownLosesNothing(t *testing.T) {
 	t.Parallel()
-	h := setup(t, func(o *harnessOpts) {
-		o.worker.Concurrency = 5
-		o.worker.ShutdownTimeout = 200 * time.Millisecond
+	h := setup(t, func(o *e2etest.Options) {
+		o.Worker.Concurrency = 5
+		o.Worker.ShutdownTimeout = 200 * time.Millisecond
 	})
-	h.sb.AddFault(sandbox.Fault{Endpoint: "send_message", Match: "slow-", Times: 5, Delay: sandbox.Duration(time.Second)})
+	h.Sandbox.AddFault(sandbox.Fault{Endpoint: "send_message", Match: "slow-", Times: 5, Delay: sandbox.Duration(time.Second)})
 	ids := make([]string, 20)
 	for i := range ids {
-		ids[i] = h.send(fmt.Sprintf("slow-%02d", i))
+		ids[i] = h.Send(fmt.Sprintf("slow-%02d", i))
 	}
-	h.waitCalls(t, "send_message", 5)
-	h.stop() // SIGTERM in chatq worker cancels the same context
+	h.WaitCalls(t, "send_message", 5)
+	h.Worker.Stop() // SIGTERM in chatq worker cancels the same context
 
-	second := h.newWorker(h.url, defaultHarnessOpts())
-	ctx, cancel := context.WithCancel(context.Background())
-	stopped := make(chan struct{})
-	go func() { defer close(stopped); _ = second.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-stopped })
+	h.AddWorker(func(o *e2etest.Options) { o.Worker = e2etest.DefaultOptions().Worker })
 
 	for _, id := range ids {
-		evs := h.events.waitFinal(t, id)
+		evs := h.Events.WaitFinal(t, id)
 		require.Equal(t, delivered, evs[len(evs)-1].Outcome)
 	}
 	got := map[string]bool{}
-	for _, m := range h.sb.Messages() {
+	for _, m := range h.Sandbox.Messages() {
 		got[string(m.Body)] = true
 	}
 	for i := range ids {

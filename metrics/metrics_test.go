@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/common/model"
 	"github.com/stretchr/testify/require"
 
+	"github.com/chatq/chatq/internal/e2etest"
 	"github.com/chatq/chatq/metrics"
 	"github.com/chatq/chatq/sandbox"
 	"github.com/chatq/chatq/tasks"
@@ -25,27 +26,27 @@ import (
 func TestMetrics_OutcomeMix(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	b.sb.SeedUsers("erin", "alice")
-	b.metrics.AddDeadLetters(b.store, 0)
-	b.metrics.AddTokens(b.tokens)
-	b.metrics.AddReady(b.worker.Ready)
-	closeQueues := b.metrics.AddQueues(b.db.Opt)
+	b.Sandbox.SeedUsers("erin", "alice")
+	b.metrics.AddDeadLetters(b.Store, 0)
+	b.metrics.AddTokens(b.Worker.Credentials)
+	b.metrics.AddReady(b.Worker.Ready)
+	closeQueues := b.metrics.AddQueues(b.DB.Opt)
 	t.Cleanup(func() { _ = closeQueues() })
 
-	b.sb.AddFault(sandbox.Fault{Endpoint: sandbox.EndpointSendMessage, Match: "retry-once", Times: 1, Status: 503})
-	b.sb.AddFault(sandbox.Fault{Endpoint: sandbox.EndpointSendMessage, Match: "defer-once", Times: 1, Status: 429,
+	b.Sandbox.AddFault(sandbox.Fault{Endpoint: sandbox.EndpointSendMessage, Match: "retry-once", Times: 1, Status: 503})
+	b.Sandbox.AddFault(sandbox.Fault{Endpoint: sandbox.EndpointSendMessage, Match: "defer-once", Times: 1, Status: 429,
 		Code: "reach_limit", Message: "This request has reached api limit."})
-	b.sb.AddFault(sandbox.Fault{Endpoint: sandbox.EndpointSendMessage, Match: "dead-known", Status: 400,
+	b.Sandbox.AddFault(sandbox.Fault{Endpoint: sandbox.EndpointSendMessage, Match: "dead-known", Status: 400,
 		Code: "illegal_argument", Message: "message is too large"})
-	b.sb.AddFault(sandbox.Fault{Endpoint: sandbox.EndpointSendMessage, Match: "dead-odd", Status: 400,
+	b.Sandbox.AddFault(sandbox.Fault{Endpoint: sandbox.EndpointSendMessage, Match: "dead-odd", Status: 400,
 		Code: "weird_new_code", Message: "something new"})
 
 	for _, m := range []string{"ok-1", "ok-2", "ok-3", "retry-once", "defer-once", "dead-known", "dead-odd"} {
-		b.send(t, m)
+		b.Send(m)
 	}
-	_, err := b.producer.RegisterUsers(context.Background(), tasks.RegisterUsers{Users: []tasks.User{{Username: "alice"}}})
+	_, err := b.Producer.RegisterUsers(context.Background(), tasks.RegisterUsers{Users: []tasks.User{{Username: "alice"}}})
 	require.NoError(t, err)
-	b.finals.wait(t, 8)
+	b.Events.WaitFinals(t, 8)
 
 	text := scrape(t, b.metrics, metrics.NewHealth(0))
 	fams := parse(t, text)
@@ -81,18 +82,18 @@ func TestMetrics_OutcomeMix(t *testing.T) {
 	require.Equal(t, uint64(10), histogramCount(fams["chatq_provider_call_duration_seconds"]), "one call per attempt")
 	require.Equal(t, uint64(8), histogramCount(fams["chatq_task_latency_seconds"]), "every task had the enqueue header")
 	require.Contains(t, fams, "asynq_queue_size", "asynq's queue collector")
-	require.NotContains(t, text, testClientSecret)
+	require.NotContains(t, text, e2etest.ClientSecret)
 	require.NotContains(t, text, `"erin"`, "no user names in labels")
 }
 
 func TestMetrics_BudgetExhausted(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	b.sb.SeedUsers("erin")
-	b.sb.AddFault(sandbox.Fault{Endpoint: sandbox.EndpointSendMessage, Match: "always-429", Status: 429,
+	b.Sandbox.SeedUsers("erin")
+	b.Sandbox.AddFault(sandbox.Fault{Endpoint: sandbox.EndpointSendMessage, Match: "always-429", Status: 429,
 		Code: "reach_limit", Message: "This request has reached api limit."})
-	b.send(t, "always-429")
-	b.finals.wait(t, 1)
+	b.Send("always-429")
+	b.Events.WaitFinals(t, 1)
 	fams := parse(t, scrape(t, b.metrics, metrics.NewHealth(0)))
 	require.Equal(t, 1.0, value(t, fams, "chatq_budget_exhausted_total", map[string]string{"type": "message:send", "budget": "deferrals"}))
 	require.Equal(t, 5.0, value(t, fams, "chatq_deferrals_total", map[string]string{"type": "message:send", "rule": "429-reach-limit"}),
@@ -104,44 +105,44 @@ func TestMetrics_BudgetExhausted(t *testing.T) {
 func TestReadyz_FollowsCredentials(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	b.sb.SeedUsers("erin")
+	b.Sandbox.SeedUsers("erin")
 	h := metrics.NewHealth(time.Second)
-	h.Add("redis", func(ctx context.Context) error { return b.db.Client.Ping(ctx).Err() })
-	h.Add("worker", func(context.Context) error { return b.worker.Ready() })
+	h.Add("redis", func(ctx context.Context) error { return b.DB.Client.Ping(ctx).Err() })
+	h.Add("worker", func(context.Context) error { return b.Worker.Ready() })
 	srv := httptest.NewServer(metrics.Mux(b.metrics, h))
 	t.Cleanup(srv.Close)
 
-	b.send(t, "first")
-	b.finals.wait(t, 1)
+	b.Send("first")
+	b.Events.WaitFinals(t, 1)
 	waitStatus(t, srv.URL+"/readyz", http.StatusOK)
 
-	id := b.sb.AddFault(sandbox.Fault{Endpoint: sandbox.EndpointToken, Status: 400, Code: "invalid_grant",
+	id := b.Sandbox.AddFault(sandbox.Fault{Endpoint: sandbox.EndpointToken, Status: 400, Code: "invalid_grant",
 		Message: "Invalid username or password."})
-	b.sb.ExpireTokens()
-	b.send(t, "while-rejected")
+	b.Sandbox.ExpireTokens()
+	b.Send("while-rejected")
 	body := waitStatus(t, srv.URL+"/readyz", http.StatusServiceUnavailable)
 	require.Contains(t, body, "credentials rejected")
-	require.NotContains(t, body, testClientSecret)
+	require.NotContains(t, body, e2etest.ClientSecret)
 
-	require.True(t, b.sb.RemoveFault(id))
+	require.True(t, b.Sandbox.RemoveFault(id))
 	waitStatus(t, srv.URL+"/readyz", http.StatusOK)
-	b.finals.wait(t, 2)
+	b.Events.WaitFinals(t, 2)
 	status, _ := get(t, srv.URL+"/healthz")
 	require.Equal(t, http.StatusOK, status)
 }
 
-// waitStatus polls url until it answers want, within waitTimeout: readiness
+// waitStatus polls url until it answers want, within e2etest.WaitTimeout: readiness
 // changes inside the worker signal nothing a test can wait on.
 func waitStatus(t *testing.T, url string, want int) string {
 	t.Helper()
-	deadline := time.Now().Add(waitTimeout)
+	deadline := time.Now().Add(e2etest.WaitTimeout)
 	for {
 		status, body := get(t, url)
 		if status == want {
 			return body
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%s: status %d, want %d within %s; body %s", url, status, want, waitTimeout, body)
+			t.Fatalf("%s: status %d, want %d within %s; body %s", url, status, want, e2etest.WaitTimeout, body)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}

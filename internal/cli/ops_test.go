@@ -2,19 +2,18 @@ package cli
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
 	"net/http"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/chatq/chatq/internal/e2etest"
 	"github.com/chatq/chatq/internal/redistest"
 )
 
@@ -24,27 +23,9 @@ const (
 	opsWait     = 60 * time.Second
 )
 
-// lockedBuffer is a bytes.Buffer safe for a command writing while the test reads.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // waitMatch polls the command's output until re matches, within opsWait:
 // the command signals nothing else a test can wait on.
-func waitMatch(t *testing.T, out *lockedBuffer, re *regexp.Regexp, exited <-chan int) []string {
+func waitMatch(t *testing.T, out *e2etest.LogBuffer, re *regexp.Regexp, exited <-chan int) []string {
 	t.Helper()
 	deadline := time.Now().Add(opsWait)
 	for {
@@ -85,7 +66,7 @@ func TestDemo_MonitorAnswersWhileRunning(t *testing.T) {
 	t.Setenv("CHATQ_MONITOR_ADDR", "127.0.0.1:0")
 	t.Setenv("CHATQ_MONITOR_USER", opsUser)
 	t.Setenv("CHATQ_MONITOR_PASSWORD", opsPassword)
-	var out, errb lockedBuffer
+	var out, errb e2etest.LogBuffer
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	exited := make(chan int, 1)
@@ -139,7 +120,7 @@ func TestDemo_LogsCarryNoSecrets(t *testing.T) {
 	t.Setenv("CHATQ_MONITOR_ADDR", "127.0.0.1:0")
 	t.Setenv("CHATQ_MONITOR_USER", opsUser)
 	t.Setenv("CHATQ_MONITOR_PASSWORD", opsPassword)
-	var out, errb lockedBuffer
+	var out, errb e2etest.LogBuffer
 	code := Main(context.Background(), []string{"demo", "--redis", db.URL, "--verbose"},
 		Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb})
 	require.Equal(t, ExitOK, code, "stderr: %s", errb.String())
@@ -194,7 +175,7 @@ func TestMonitor_ServesUntilInterrupted(t *testing.T) {
 	t.Setenv("CHATQ_REDIS_URL", db.URL)
 	t.Setenv("CHATQ_MONITOR_ADDR", "127.0.0.1:0")
 	t.Setenv("CHATQ_MONITOR_READONLY", "true")
-	var out, errb lockedBuffer
+	var out, errb e2etest.LogBuffer
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	exited := make(chan int, 1)

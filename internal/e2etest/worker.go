@@ -1,0 +1,143 @@
+package e2etest
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/require"
+
+	"github.com/chatq/chatq/agora"
+	"github.com/chatq/chatq/deadletter"
+	"github.com/chatq/chatq/dispatcher"
+	"github.com/chatq/chatq/throttle"
+	"github.com/chatq/chatq/tokenstore"
+)
+
+// Worker is one worker "process" of a fleet.
+type Worker struct {
+	*dispatcher.Worker
+	// Credentials is set for ClientCredentials tokens, Shared for shared
+	// ones; Throttle when Options.Throttle was set.
+	Credentials *agora.ClientCredentials
+	Shared      *tokenstore.Source
+	Throttle    *throttle.Throttle
+
+	t    *testing.T
+	stop func()
+}
+
+// AddWorker builds a worker from the fleet's options changed by opts and
+// starts it unless NoStart; it stops at the end of the test.
+func (f *Fleet) AddWorker(opts ...Option) *Worker {
+	t := f.T
+	t.Helper()
+	o := f.defaults
+	o.Observers = append([]dispatcher.Observer(nil), o.Observers...)
+	for _, opt := range opts {
+		opt(&o)
+	}
+	w := &Worker{t: t}
+	logger := slog.New(slog.NewJSONHandler(f.Logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	rdb := f.RDB
+	if o.OwnRedisClient {
+		rdb = f.newRDB()
+	}
+	api := f.api(o)
+	deps := dispatcher.Deps{Redis: f.Opt, RDB: rdb, API: api, DeadLetters: o.Store, OnFinished: o.OnFinished,
+		Observer: observers(append(o.Observers, f.Events)), Logger: logger, Policy: o.Policy}
+	if deps.DeadLetters == nil {
+		deps.DeadLetters = deadletter.NewStore(rdb)
+	}
+	if deps.Policy == nil {
+		p, err := FastPolicy(o.MaxRetryAfter)
+		require.NoError(t, err)
+		deps.Policy = p
+	}
+	deps.Tokens = w.tokens(o, api, rdb, logger)
+	if o.Throttle != nil {
+		tc := *o.Throttle
+		if tc.Logger == nil {
+			tc.Logger = logger
+		}
+		th, err := throttle.New(rdb, tc)
+		require.NoError(t, err)
+		w.Throttle, deps.Throttle = th, th
+	}
+	var err error
+	w.Worker, err = dispatcher.New(o.Worker, deps)
+	require.NoError(t, err)
+	if !o.NoStart {
+		w.Start()
+	}
+	return w
+}
+
+func (f *Fleet) api(o Options) *agora.Client {
+	cfg := agora.Config{BaseURL: f.URL, AppKey: AppKey, Timeout: o.HTTPTimeout}
+	if o.IdleConnsPerHost > 0 {
+		cfg.HTTPClient = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: o.IdleConnsPerHost}}
+	}
+	api, err := agora.New(cfg)
+	require.NoError(f.T, err)
+	return api
+}
+
+func (w *Worker) tokens(o Options, api *agora.Client, rdb redis.UniversalClient, logger *slog.Logger) agora.TokenSource {
+	t := w.t
+	t.Helper()
+	fetch := o.Fetch
+	switch {
+	case fetch != nil:
+	case o.Tokens == SharedClientCredentials:
+		fetch = ClientCredentialsFetch
+	case o.Tokens == SharedAppTokens:
+		fetch = AppTokenFetch(AppCertificate)
+	default:
+		cc, err := agora.NewClientCredentials(api, agora.ClientCredentialsConfig{
+			ClientID: ClientID, ClientSecret: ClientSecret, FailureCooldown: time.Millisecond})
+		require.NoError(t, err)
+		w.Credentials = cc
+		return cc
+	}
+	fn, name, err := fetch(api)
+	require.NoError(t, err)
+	src, err := tokenstore.New(tokenstore.Config{Redis: rdb, Name: name, Fetch: fn, Logger: logger})
+	require.NoError(t, err)
+	w.Shared = src
+	return src
+}
+
+// Start runs the worker until the test ends or Stop is called.
+func (w *Worker) Start() {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = w.Run(ctx)
+	}()
+	var once sync.Once
+	w.stop = func() { once.Do(func() { cancel(); <-done }) }
+	w.t.Cleanup(w.stop)
+}
+
+// Stop cancels the worker's context and waits for Run to return, as
+// SIGTERM does in chatq worker.
+func (w *Worker) Stop() {
+	if w.stop != nil {
+		w.stop()
+	}
+}
+
+// observers fans an event out in order.
+type observers []dispatcher.Observer
+
+func (o observers) Observe(e dispatcher.Event) {
+	for _, x := range o {
+		x.Observe(e)
+	}
+}

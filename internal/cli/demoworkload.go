@@ -99,7 +99,7 @@ func (wl *workload) run(ctx context.Context, out io.Writer) error {
 	})
 	add("garbage from a foreign producer: dead letter", wl.enqueueGarbage)
 
-	fmt.Fprintf(out, "enqueueing %d tasks\n", len(steps)+5)
+	fmt.Fprintf(out, "enqueueing %d tasks; 5 more once the token has expired mid-run\n", len(steps))
 	for _, s := range steps {
 		id, err := s.fn()
 		if err != nil {

@@ -79,4 +79,3 @@ func waitExit(t *testing.T, cmd *exec.Cmd) {
 		t.Fatalf("chatq worker still running %s after SIGTERM", e2etest.WaitTimeout)
 	}
 }
-

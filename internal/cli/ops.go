@@ -69,6 +69,7 @@ func startMetrics(ctx context.Context, env Env, c Config, o ops) (func(), error)
 	h.Add("redis", func(ctx context.Context) error { return pingRedis(ctx, o.rdb) })
 	h.Add("worker", func(context.Context) error { return o.worker.Ready() })
 	if o.worker.throttle != nil {
+		m.AddThrottle(o.worker.throttle.Snapshot)
 		// Names each family whose circuit is open; a detail, not a failure:
 		// during a provider outage the worker is healthy and deferring.
 		h.AddDetail("breakers", o.worker.throttle.Check)

@@ -149,7 +149,7 @@ func TestREADME_PolicyTableIsTheEffectiveTable(t *testing.T) {
 func TestDemo_RunsHeadlessAndShowsEveryAction(t *testing.T) {
 	code, stdout, stderr := run(t, "", "demo", "--redis", "memory")
 	require.Equal(t, ExitOK, code, stderr)
-	for _, want := range []string{"delivered", "done", "retry", "defer", "refresh", "dead-letter", "Dead letters (5)", "invalid payload"} {
+	for _, want := range []string{"delivered", "done", "retry", "defer", "refresh", "dead-letter", "Dead letters (6)", "invalid payload", "expired", "idempotency key welcome-erin enqueued twice: one task"} {
 		require.Contains(t, stdout, want)
 	}
 }

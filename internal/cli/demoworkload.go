@@ -43,6 +43,7 @@ func (wl *workload) run(ctx context.Context, out io.Writer) error {
 	wl.sb.AddFault(sandbox.Fault{Endpoint: "send_message", Match: "demo-too-many", Times: 1, Status: 400, Message: "too many queries"})
 	wl.sb.AddFault(sandbox.Fault{Endpoint: "send_message", Match: "demo-500", Status: 500, Code: "web_application", Message: "javax.ws.rs.WebApplicationException"})
 	wl.sb.AddFault(sandbox.Fault{Endpoint: "send_message", Match: "demo-drop", Times: 1, Drop: true})
+	wl.sb.AddFault(sandbox.Fault{Endpoint: "send_message", Match: "demo-expires", Status: 429, Code: "reach_limit", Message: "This request has reached api limit."})
 
 	steps := []struct {
 		what string
@@ -98,6 +99,10 @@ func (wl *workload) run(ctx context.Context, out io.Writer) error {
 		return wl.producer.SendMessage(ctx, txt("erin", strings.Repeat("x", 10*1024)))
 	})
 	add("garbage from a foreign producer: dead letter", wl.enqueueGarbage)
+	add("message that expires while rate-limited: dead letter", func() (string, error) {
+		return wl.producer.SendMessage(ctx, txt("erin", "demo-expires: your code is 123456"), tasks.TTL(time.Second))
+	})
+	add("keyed message", func() (string, error) { return wl.keyed(ctx, out) })
 
 	fmt.Fprintf(out, "enqueueing %d tasks; 5 more once the token has expired mid-run\n", len(steps))
 	for _, s := range steps {
@@ -121,6 +126,25 @@ func (wl *workload) run(ctx context.Context, out io.Writer) error {
 		wl.ids = append(wl.ids, id)
 	}
 	return wl.wait(ctx, out, len(wl.ids))
+}
+
+// keyed enqueues one message twice under the same idempotency key: the
+// second call returns the first task id and enqueues nothing.
+func (wl *workload) keyed(ctx context.Context, out io.Writer) (string, error) {
+	msg := txt("erin", "welcome, erin")
+	first, err := wl.producer.SendMessage(ctx, msg, tasks.Key("welcome-erin"))
+	if err != nil {
+		return "", err
+	}
+	second, err := wl.producer.SendMessage(ctx, msg, tasks.Key("welcome-erin"))
+	if err != nil {
+		return "", err
+	}
+	if first != second {
+		return "", fmt.Errorf("idempotency key: second enqueue returned task %s, want %s", second, first)
+	}
+	fmt.Fprintf(out, "idempotency key welcome-erin enqueued twice: one task, %s\n", first)
+	return first, nil
 }
 
 // enqueueGarbage puts a payload that is not JSON straight into Redis, as a

@@ -58,6 +58,15 @@ func deadForGood(i int) deadletter.Record {
 	return r
 }
 
+// expired is a record dead-lettered because its deadline passed while the
+// provider answered 429: the policy alone would replay it.
+func expired(i int) deadletter.Record {
+	r := retryable(i)
+	r.Status, r.Code, r.Rule, r.Action = 429, "reach_limit", deadletter.RuleExpired, "dead-letter"
+	r.Reason = "expired: deadline passed while deferred"
+	return r
+}
+
 func (b *testBundle) put(t *testing.T, recs ...deadletter.Record) {
 	t.Helper()
 	for start := 0; start < len(recs); start += 1000 {

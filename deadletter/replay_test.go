@@ -171,14 +171,14 @@ func TestStore_ReplayPolicyRecheck(t *testing.T) {
 		want  map[deadletter.Outcome]int
 	}{
 		{"skips what would dead-letter again", false,
-			map[deadletter.Outcome]int{deadletter.OutcomeReplayed: 1, deadletter.OutcomeSkippedPolicy: 1}},
-		{"force replays it", true, map[deadletter.Outcome]int{deadletter.OutcomeReplayed: 2}},
+			map[deadletter.Outcome]int{deadletter.OutcomeReplayed: 1, deadletter.OutcomeSkippedPolicy: 2}},
+		{"force replays it", true, map[deadletter.Outcome]int{deadletter.OutcomeReplayed: 3}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			b := setup(t)
-			b.put(t, retryable(1), deadForGood(2))
+			b.put(t, retryable(1), deadForGood(2), expired(3))
 			o := b.replayOpts(deadletter.Filter{})
 			o.Force = tt.force
 			rep, err := b.store.Replay(context.Background(), o)

@@ -78,6 +78,12 @@ func decide(o *ReplayOptions, r Record) decision {
 		}
 		return decision{outcome: OutcomeSkippedInvalid, why: err.Error() + " (fix it with --patch)"}
 	}
+	if r.Rule == RuleExpired && !o.Force {
+		// The policy would retry the provider's last answer, but the task's
+		// own deadline has passed: a late one-time code is worse than none.
+		return decision{outcome: OutcomeSkippedPolicy,
+			why: "expired: the task's deadline has passed (--force sends it anyway, with no deadline)"}
+	}
 	if o.Patch == nil && !o.Force {
 		if rule, dead := stillDeadLetters(o.Table, r); dead {
 			return decision{outcome: OutcomeSkippedPolicy,
@@ -86,6 +92,10 @@ func decide(o *ReplayOptions, r Record) decision {
 	}
 	return decision{outcome: OutcomeWouldReplay, payload: payload}
 }
+
+// RuleExpired is the rule name the dispatcher gives a task dead-lettered
+// because its deadline passed (tasks.ExpiresAt / TTL).
+const RuleExpired = "expired"
 
 // stillDeadLetters looks the stored failure up in the current table: the
 // provider answer (status, code, description) and task type the record

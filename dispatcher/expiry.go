@@ -5,13 +5,14 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/chatq/chatq/deadletter"
 	"github.com/chatq/chatq/policy"
 )
 
 // expiredRule dead-letters a task whose deadline (tasks.HeaderExpiresAt)
 // has passed, or would pass before its next attempt.
 var expiredRule = policy.Rule{
-	Name:   "expired",
+	Name:   deadletter.RuleExpired,
 	Action: policy.ActionDeadLetter,
 	Reason: "expired",
 	Doc:    "chatq: the task's deadline (header chatq-expires-at) comes before it can be sent",

@@ -30,10 +30,15 @@
 //     token rows and the fallbacks (rows for "4xx", "5xx" or "*" with no code,
 //     message or types) match those failures.
 //
-// When several rows match, the most specific wins: an exact status beats a
-// class, which beats "*"; then a row with a code beats one without; then a row
-// with a message; then a row with types; then a token row; then the longer
-// message pattern; and finally the earlier row. A catch-all "*" row always
+// When several rows match, an override (a row from the operator's file,
+// [NewTable]'s first argument) beats every default row, so a row an operator
+// writes is never shadowed by a more specific default it overlaps. Among
+// overrides, and among defaults, the most specific wins: an exact status
+// beats a class, which beats "*"; then a row with a code beats one without;
+// then a row with a message; then a row with types; then the longer message
+// pattern; and finally the earlier row. For token failures token rows come
+// before any fallback. [Explain] lists the rows that matched in this order,
+// each with the reason it loses to the row above. A catch-all "*" row always
 // exists, so [Table.Lookup] never fails.
 //
 // # Actions

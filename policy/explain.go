@@ -5,9 +5,11 @@ import (
 	"strings"
 )
 
-// Explain describes how t decides f: the decision, the winning row, and the
-// other rows that matched, most specific first. It is meant for operators
-// (a CLI "explain" command) and for test failure messages.
+// Explain describes how t decides f: the decision, the winning row, and
+// every row that matched, in the order Lookup tries them, each with the
+// reason it comes after the row above it (a default row after an override,
+// a less exact status, no code, …). It is meant for operators (a CLI
+// "explain" command) and for test failure messages.
 func Explain(t *Table, f Failure) string {
 	matched := t.matching(f)
 	var b strings.Builder
@@ -16,25 +18,32 @@ func Explain(t *Table, f Failure) string {
 		fmt.Fprintf(&b, "decision: %s (%s)\n", catchAll.Action, catchAll.Reason)
 		return b.String()
 	}
-	win := &matched[0].rule
-	fmt.Fprintf(&b, "decision: %s: %s (%s)\n", actionText(win), win.Reason, describe(f))
+	win := matched[0]
+	fmt.Fprintf(&b, "decision: %s: %s (%s)\n", actionText(&win.rule), win.rule.Reason, describe(f))
 	fmt.Fprintf(&b, "rule:     %s\n", ruleLine(win))
-	if win.Doc != "" {
-		fmt.Fprintf(&b, "source:   %s\n", win.Doc)
+	if win.rule.Doc != "" {
+		fmt.Fprintf(&b, "source:   %s\n", win.rule.Doc)
 	}
-	if len(matched) > 1 {
-		b.WriteString("also matched (less specific):\n")
-		for _, c := range matched[1:] {
-			fmt.Fprintf(&b, "  - %s\n", ruleLine(&c.rule))
+	b.WriteString("matched, in the order the table tries them (the first one decides):\n")
+	for i, c := range matched {
+		fmt.Fprintf(&b, "  %d. %s\n", i+1, ruleLine(c))
+		if i > 0 {
+			fmt.Fprintf(&b, "     loses to %d: %s\n", i, whyAfter(matched[i-1], c))
 		}
 	}
 	return b.String()
 }
 
-// ruleLine is a one-line summary of a row.
-func ruleLine(r *Rule) string {
+// ruleLine is a one-line summary of a row; "(override)" marks a row from
+// the overrides.
+func ruleLine(c *compiledRule) string {
+	r := &c.rule
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s [status=%s", r.Name, r.Status)
+	b.WriteString(r.Name)
+	if c.override {
+		b.WriteString(" (override)")
+	}
+	fmt.Fprintf(&b, " [status=%s", r.Status)
 	if r.Code != "" {
 		fmt.Fprintf(&b, " code=%s", r.Code)
 	}

@@ -26,8 +26,11 @@ func TestLoadRules(t *testing.T) {
 			require.Equal(t, "403-retry-slow", table.Lookup(Failure{Status: 403, Code: "group_name_violation"}).Name, "replaced the default 403 row")
 			require.NotContains(t, ruleNames(table.Rules()), "403")
 			require.Equal(t, "409-conflict-done", table.Lookup(Failure{Status: 409, Code: "conflict", Message: "User bob exists", TaskType: "user:register"}).Name, "added a row")
-			require.Equal(t, "403-already-member", table.Lookup(Failure{Status: 403, Code: "forbidden_op",
-				Message: "can not join this group, reason:user: bob already in group: 1", TaskType: "group:members:add"}).Name, "kept more specific defaults")
+			require.Equal(t, "403-retry-slow", table.Lookup(Failure{Status: 403, Code: "forbidden_op",
+				Message: "can not join this group, reason:user: bob already in group: 1", TaskType: "group:members:add"}).Name,
+				"an override wins over the more specific default rows it overlaps")
+			require.Equal(t, "404-user-not-found", table.Lookup(Failure{Status: 404, Code: "resource_not_found",
+				Message: "username bob doesn't exist"}).Name, "defaults decide what no override matches")
 		})
 	}
 }

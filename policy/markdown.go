@@ -9,9 +9,9 @@ import (
 )
 
 // Markdown renders the effective table as a Markdown table with the columns
-// status, code, message, applies to, action and reason. Rows are ordered by
-// status (numbers, then class, network, *), then by specificity and table
-// order; token rows come last.
+// status, code, message, applies to, action and reason. Overrides come
+// first, as they win; then rows are ordered by status (numbers, then class,
+// network, *), then by specificity and table order; token rows come last.
 func (t *Table) Markdown() string {
 	var b strings.Builder
 	b.WriteString("| status | code | message | applies to | action | reason |\n")
@@ -39,9 +39,9 @@ func (t *Table) Text() string {
 	return b.String()
 }
 
-// displayOrder sorts a copy: task rows before token rows, then status, then
-// which fields are set (most specific first), then table order, so that rows
-// read in the order defaults.go lists them.
+// displayOrder sorts a copy: task rows before token rows, overrides before
+// defaults, then status, then which fields are set (most specific first),
+// then table order, so that rows read in the order defaults.go lists them.
 func (t *Table) displayOrder() []*compiledRule {
 	out := make([]*compiledRule, len(t.rules))
 	for i := range t.rules {
@@ -50,6 +50,7 @@ func (t *Table) displayOrder() []*compiledRule {
 	slices.SortFunc(out, func(a, b *compiledRule) int {
 		return cmp.Or(
 			boolCmp(a.rule.Token, b.rule.Token),
+			-boolCmp(a.override, b.override),
 			cmp.Compare(a.status.sortKey(), b.status.sortKey()),
 			compareFields(a, b),
 			cmp.Compare(a.order, b.order),

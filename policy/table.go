@@ -1,7 +1,6 @@
 package policy
 
 import (
-	"cmp"
 	"errors"
 	"fmt"
 	"slices"
@@ -29,6 +28,7 @@ type compiledRule struct {
 	msg      pattern
 	hasMsg   bool
 	fallback bool // a class or "*" row with no code, message or types: also applies to token failures
+	override bool // from the overrides (CHATQ_POLICY_FILE): wins over every default row
 	order    int
 }
 
@@ -39,16 +39,21 @@ var catchAll = Rule{
 }
 
 // NewTable compiles a table from overrides and defaults (usually
-// [DefaultRules]). An override with the same key as a default row — Status,
-// Code, normalised Message, Types (as a set) and Token — replaces it; other
-// overrides are added and, being first in order, win ties. Names must be
-// unique. If no catch-all "*" row remains, a dead-letter one named "fallback"
-// is added. Errors are [*RuleError]s wrapped with "overrides: " or
-// "defaults: ".
+// [DefaultRules]). Overrides come first: a failure that an override matches
+// is decided by the most specific matching override, whatever default rows
+// match too; the defaults decide only what no override matches (see
+// [Explain] for the precedence). An override with the same key as a default
+// row — Status, Code, normalised Message, Types (as a set) and Token —
+// replaces it in the table; other overrides are added. Names must be unique.
+// If no catch-all "*" row remains, a dead-letter one named "fallback" is
+// added. Errors are [*RuleError]s wrapped with "overrides: " or "defaults: ".
 func NewTable(overrides, defaults []Rule) (*Table, error) {
 	ov, err := compileAll(overrides)
 	if err != nil {
 		return nil, fmt.Errorf("overrides: %w", err)
+	}
+	for i := range ov {
+		ov[i].override = true
 	}
 	def, err := compileAll(defaults)
 	if err != nil {
@@ -118,37 +123,6 @@ func (c *compiledRule) key() string {
 	types := slices.Clone(c.rule.Types)
 	slices.Sort(types)
 	return strings.Join([]string{c.rule.Status, c.rule.Code, c.msg.key(), strings.Join(types, ","), fmt.Sprint(c.rule.Token)}, "\x00")
-}
-
-// compareSpecificity sorts the most specific row first: exact status > class >
-// "*", then code, message, types, token, longer message, earlier row.
-func compareSpecificity(a, b compiledRule) int {
-	return cmp.Or(
-		compareFields(&a, &b),
-		-cmp.Compare(a.msg.literal, b.msg.literal),
-		cmp.Compare(a.order, b.order),
-	)
-}
-
-// compareFields compares by which fields are set, most specific first.
-func compareFields(a, b *compiledRule) int {
-	return cmp.Or(
-		-cmp.Compare(a.status.kind, b.status.kind),
-		-boolCmp(a.code != codeAny, b.code != codeAny),
-		-boolCmp(a.hasMsg, b.hasMsg),
-		-boolCmp(len(a.rule.Types) > 0, len(b.rule.Types) > 0),
-		-boolCmp(a.rule.Token, b.rule.Token),
-	)
-}
-
-func boolCmp(a, b bool) int {
-	switch {
-	case a == b:
-		return 0
-	case a:
-		return 1
-	}
-	return -1
 }
 
 // Rules returns the effective rows in merged order (overrides first), with

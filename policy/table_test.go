@@ -147,6 +147,30 @@ func TestNewTable_Overrides(t *testing.T) {
 			[]Rule{{Name: "def", Status: "409", Message: "a", Action: ActionDeadLetter, Reason: "r"}})
 		require.Equal(t, "over", table.Lookup(Failure{Status: 409, Message: "a b"}).Name)
 	})
+	t.Run("override wins over a more specific default it overlaps", func(t *testing.T) {
+		t.Parallel()
+		table := mustTable(t,
+			[]Rule{{Name: "over", Status: "403", Code: "forbidden_op", Message: "too many", Action: ActionRetry, Reason: "r"}},
+			[]Rule{{Name: "def", Status: "403", Code: "forbidden_op", Message: "user {u} has joined too many groups", Types: []string{"t"}, Action: ActionDeadLetter, Reason: "r"}})
+		require.Equal(t, "over", table.Lookup(Failure{Status: 403, Code: "forbidden_op", Message: "user u1 has joined too many groups", TaskType: "t"}).Name)
+		require.Equal(t, "fallback", table.Lookup(Failure{Status: 403, Code: "other"}).Name, "defaults decide what no override matches")
+	})
+	t.Run("most specific override wins among overrides", func(t *testing.T) {
+		t.Parallel()
+		table := mustTable(t, []Rule{
+			{Name: "broad", Status: "4xx", Action: ActionRetry, Reason: "r"},
+			{Name: "narrow", Status: "403", Code: "x", Action: ActionDone, Reason: "r"},
+		}, nil)
+		require.Equal(t, "narrow", table.Lookup(Failure{Status: 403, Code: "x"}).Name)
+		require.Equal(t, "broad", table.Lookup(Failure{Status: 403, Code: "y"}).Name)
+	})
+	t.Run("token rows still decide token failures before an override fallback", func(t *testing.T) {
+		t.Parallel()
+		table := mustTable(t, []Rule{{Name: "4xx-retry", Status: "4xx", Action: ActionRetry, Reason: "r"}},
+			[]Rule{{Name: "token-400", Status: "400", Token: true, Action: ActionCredentials, Reason: "r"}})
+		require.Equal(t, "token-400", table.Lookup(Failure{Status: 400, Token: true}).Name)
+		require.Equal(t, "4xx-retry", table.Lookup(Failure{Status: 400}).Name)
+	})
 	t.Run("key ignores spelling of status, message and type order", func(t *testing.T) {
 		t.Parallel()
 		table := mustTable(t,

@@ -14,8 +14,10 @@
 // delivered is marked resolved by the Resolver (fed by the worker, no Redis
 // round trip on the delivery path), with the Reconciler as safety net.
 //
-// Replay guarantees: each record is checked against the current policy and
-// payload rules, claimed (a key with a TTL, set atomically with the record
+// Replay guarantees: each record is re-checked — skipped when its payload
+// itself caused the failure (a payload_fault row of the current policy, or
+// one of chatq's payload rules, IsPayloadRule) or its deadline has passed,
+// replayed whatever else caused it — claimed (a key with a TTL, set atomically with the record
 // check), enqueued with a fresh retry budget through tasks.Client with an
 // idempotency key derived from the record, and removed only after the
 // enqueue succeeded. Two replays at once, a replay run twice, and a replay

@@ -2,7 +2,6 @@ package deadletter_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"log"
 	"time"
@@ -17,7 +16,7 @@ import (
 )
 
 // exampleStore returns a store on an in-process Redis holding two dead
-// letters: one the current policy would retry, one it still dead-letters.
+// letters: one after a provider outage, one for a user who did not exist.
 func exampleStore() (*deadletter.Store, asynq.RedisClientOpt, func()) {
 	mr, err := miniredis.Run()
 	if err != nil {
@@ -78,31 +77,25 @@ func ExampleStore_Replay() {
 	client := tasks.NewClient(opt, tasks.ClientConfig{})
 	defer client.Close()
 	table, _ := policy.NewTable(nil, policy.DefaultRules())
-	o := deadletter.ReplayOptions{Client: client, Table: table, User: "oncall",
-		Patch: json.RawMessage(`{"to":["carol"]}`), DryRun: true}
+	o := deadletter.ReplayOptions{Client: client, Table: table, User: "oncall", DryRun: true}
 
-	plan, err := store.Replay(ctx, o) // --dry-run: changes nothing
+	plan, err := store.Replay(ctx, o) // --dry-run: changes nothing, says why per item
 	if err != nil {
 		log.Fatal(err)
 	}
 	for _, it := range plan.Items {
-		fmt.Println(it.TaskID, it.Outcome, it.Diff)
+		fmt.Printf("%s %s: %s\n", it.TaskID, it.Outcome, it.Why)
 	}
-	o.DryRun, o.Patch = false, nil // without the patch, the policy re-check applies
+	o.DryRun = false // the missing user was created meanwhile: send them
 	rep, err := store.Replay(ctx, o)
 	if err != nil {
 		log.Fatal(err)
 	}
-	for _, it := range rep.Items {
-		fmt.Println(it.TaskID, it.Outcome)
-	}
-	fmt.Println(rep.Items[1].Why)
+	fmt.Println(rep.Counts[deadletter.OutcomeReplayed], "replayed")
 	// Output:
-	// t1 would-replay [- to: ["bob"] + to: ["carol"]]
-	// t2 would-replay [- to: ["bob"] + to: ["carol"]]
-	// t1 replayed
-	// t2 skipped-policy
-	// policy unchanged: rule 404-user-not-found still dead-letters 404 resource_not_found (--force to replay)
+	// t1 would-replay: the cause is outside the payload (503, rule 503: service unavailable); it is sent again and the current policy decides its next failure
+	// t2 would-replay: the cause is outside the payload (404 resource_not_found, rule 404-user-not-found: user does not exist); it is sent again and the current policy decides its next failure
+	// 2 replayed
 }
 
 func ExampleStore_Delete() {

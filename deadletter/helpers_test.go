@@ -58,6 +58,25 @@ func deadForGood(i int) deadletter.Record {
 	return r
 }
 
+// payloadFault is a record the provider refused because of the payload
+// itself (a body over its size limit): sending it again unchanged fails the
+// same way.
+func payloadFault(i int) deadletter.Record {
+	r := retryable(i)
+	r.Status, r.Code, r.Rule, r.Action = 400, "message_send_error", "400-send-message-too-large", "dead-letter"
+	r.Description, r.Reason = "message is too large", "message body too large"
+	return r
+}
+
+// invalidTask is a record chatq dead-lettered itself because the task was
+// invalid (here a malformed deadline header): no provider answer at all.
+func invalidTask(i int) deadletter.Record {
+	r := retryable(i)
+	r.Status, r.Code, r.Rule, r.Action = 0, "", "invalid-payload", "dead-letter"
+	r.Description, r.Reason = "", "invalid task: header chatq-expires-at: must be an RFC 3339 time"
+	return r
+}
+
 // expired is a record dead-lettered because its deadline passed while the
 // provider answered 429: the policy alone would replay it.
 func expired(i int) deadletter.Record {

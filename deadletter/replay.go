@@ -22,8 +22,11 @@ type ReplayOptions struct {
 	// queues as live traffic and with a fresh retry budget (the Client's
 	// DefaultMaxRetry). Required unless DryRun.
 	Client *tasks.Client
-	// Table is the current policy. Required. A record whose failure the
-	// table would still dead-letter is skipped unless Force (or Patch).
+	// Table is the current policy. Required. A record whose failure it puts
+	// down to the payload itself (a payload_fault row; or one of chatq's own
+	// payload rules, IsPayloadRule) is skipped unless Force or Patch; so is
+	// an expired one, unless Force. Every other record is replayed: its cause
+	// lies outside the payload, which an operator fixes before replaying.
 	Table *policy.Table
 	// Inspector, optional, deletes the original task from asynq's archive
 	// so its id blocks nothing. Without it the reconciler deletes it later.
@@ -32,10 +35,11 @@ type ReplayOptions struct {
 	Limits tasks.Limits
 	// DryRun plans and reports without changing anything in Redis.
 	DryRun bool
-	// Force replays records the current policy would still dead-letter.
+	// Force replays records the re-check would skip (payload faults,
+	// expired tasks); an expired one is sent without a deadline.
 	Force bool
 	// Patch, optional, is a JSON merge patch (RFC 7386) applied to every
-	// selected payload. A patched item is not skipped by the policy check:
+	// selected payload. A patched item is not skipped as a payload fault:
 	// the patch is the fix. If any patched payload is invalid, nothing is
 	// replayed and Replay returns a *PatchError.
 	Patch json.RawMessage
@@ -66,7 +70,8 @@ const (
 	OutcomeWouldReplay    Outcome = "would-replay"
 	OutcomeDeleted        Outcome = "deleted"
 	OutcomeWouldDelete    Outcome = "would-delete"
-	OutcomeSkippedPolicy  Outcome = "skipped-policy"   // the policy would dead-letter it again
+	OutcomeSkippedPayload Outcome = "skipped-payload"  // the payload itself caused the failure; needs a patch
+	OutcomeSkippedExpired Outcome = "skipped-expired"  // the task's deadline has passed
 	OutcomeSkippedInvalid Outcome = "skipped-invalid"  // the payload does not validate; needs a patch
 	OutcomeResolved       Outcome = "skipped-resolved" // delivered meanwhile; replaying would send twice
 	OutcomeBusy           Outcome = "skipped-busy"     // another run holds it, or asynq is running it
@@ -83,7 +88,7 @@ type Item struct {
 	Rule      string   `json:"rule"`
 	Reason    string   `json:"reason"`
 	Outcome   Outcome  `json:"outcome"`
-	Why       string   `json:"why,omitempty"` // why skipped or failed
+	Why       string   `json:"why,omitempty"` // why replayed, skipped or failed
 	NewTaskID string   `json:"new_task_id,omitempty"`
 	Diff      []string `json:"diff,omitempty"` // the patch's change, in a dry run
 }

@@ -163,22 +163,22 @@ func TestStore_ReplayDryRunChangesNothing(t *testing.T) {
 	require.Equal(t, before, b.snapshot(t), "Redis unchanged")
 }
 
-func TestStore_ReplayPolicyRecheck(t *testing.T) {
+func TestStore_ReplayRecheck(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name  string
 		force bool
 		want  map[deadletter.Outcome]int
 	}{
-		{"skips what would dead-letter again", false,
-			map[deadletter.Outcome]int{deadletter.OutcomeReplayed: 1, deadletter.OutcomeSkippedPolicy: 2}},
-		{"force replays it", true, map[deadletter.Outcome]int{deadletter.OutcomeReplayed: 3}},
+		{"skips only payload faults and expired tasks", false, map[deadletter.Outcome]int{
+			deadletter.OutcomeReplayed: 2, deadletter.OutcomeSkippedPayload: 2, deadletter.OutcomeSkippedExpired: 1}},
+		{"force replays them", true, map[deadletter.Outcome]int{deadletter.OutcomeReplayed: 5}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			b := setup(t)
-			b.put(t, retryable(1), deadForGood(2), expired(3))
+			b.put(t, retryable(1), deadForGood(2), payloadFault(3), invalidTask(4), expired(5))
 			o := b.replayOpts(deadletter.Filter{})
 			o.Force = tt.force
 			rep, err := b.store.Replay(context.Background(), o)
@@ -186,9 +186,33 @@ func TestStore_ReplayPolicyRecheck(t *testing.T) {
 			require.Equal(t, tt.want, rep.Counts)
 			count, err := b.store.Count(context.Background())
 			require.NoError(t, err)
-			require.Equal(t, int64(rep.Counts[deadletter.OutcomeSkippedPolicy]), count, "skipped ones stay")
+			require.Equal(t, int64(len(rep.Items)-rep.Counts[deadletter.OutcomeReplayed]), count, "skipped ones stay")
 		})
 	}
+}
+
+func TestStore_ReplayDryRunSaysWhyPerItem(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.put(t, deadForGood(1), payloadFault(2), invalidTask(3), expired(4))
+	o := b.replayOpts(deadletter.Filter{})
+	o.DryRun = true
+	rep, err := b.store.Replay(context.Background(), o)
+	require.NoError(t, err)
+	why := map[string]deadletter.Item{}
+	for _, it := range rep.Items {
+		why[it.TaskID] = it
+	}
+	require.Equal(t, deadletter.OutcomeWouldReplay, why["task-000001"].Outcome)
+	require.Equal(t, "the cause is outside the payload (404 resource_not_found, rule 404-user-not-found: user does not exist); "+
+		"it is sent again and the current policy decides its next failure", why["task-000001"].Why)
+	require.Equal(t, deadletter.OutcomeSkippedPayload, why["task-000002"].Outcome)
+	require.Equal(t, "the payload itself caused it (400 message_send_error, rule 400-send-message-too-large: message body too large); "+
+		"sent unchanged it fails the same way: fix it with --patch, or --force", why["task-000002"].Why)
+	require.Equal(t, deadletter.OutcomeSkippedPayload, why["task-000003"].Outcome)
+	require.Contains(t, why["task-000003"].Why, "rule invalid-payload")
+	require.Equal(t, deadletter.OutcomeSkippedExpired, why["task-000004"].Outcome)
+	require.Contains(t, why["task-000004"].Why, "--force sends it anyway, with no deadline")
 }
 
 func TestStore_ReplayPatch(t *testing.T) {

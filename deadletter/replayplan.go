@@ -58,8 +58,12 @@ type decision struct {
 
 // decide checks one record against the current state of things: resolved
 // records are never sent again; the payload (patched, when a patch is
-// given) must validate as enqueue validates it; and, unless forced or
-// patched, the current policy must no longer dead-letter the stored failure.
+// given) must validate as enqueue validates it; and, unless forced, a
+// record whose deadline has passed, or (unless patched) whose failure the
+// payload itself caused, is skipped. Everything else is sent again: a cause
+// outside the payload (a missing user, a limit, an outage) is what an
+// operator fixes before replaying, and the current policy decides the
+// replayed task's next failure.
 func decide(o *ReplayOptions, r Record) decision {
 	if r.State == StateResolved {
 		return decision{outcome: OutcomeResolved, why: "delivered after it was dead-lettered"}
@@ -78,31 +82,68 @@ func decide(o *ReplayOptions, r Record) decision {
 		}
 		return decision{outcome: OutcomeSkippedInvalid, why: err.Error() + " (fix it with --patch)"}
 	}
-	if r.Rule == RuleExpired && !o.Force {
+	d := recheck(o, r)
+	d.payload = payload
+	return d
+}
+
+// recheck decides a record whose payload validates.
+func recheck(o *ReplayOptions, r Record) decision {
+	c := causeOf(o.Table, r)
+	switch {
+	case o.Force:
+		return decision{outcome: OutcomeWouldReplay, why: "--force: sent again without the re-check (" + c.text + ")"}
+	case r.Rule == RuleExpired:
 		// The policy would retry the provider's last answer, but the task's
 		// own deadline has passed: a late one-time code is worse than none.
-		return decision{outcome: OutcomeSkippedPolicy,
-			why: "expired: the task's deadline has passed (--force sends it anyway, with no deadline)"}
+		return decision{outcome: OutcomeSkippedExpired,
+			why: "its deadline has passed (--force sends it anyway, with no deadline)"}
+	case o.Patch != nil:
+		return decision{outcome: OutcomeWouldReplay, why: "patched: sent with the patch applied (" + c.text + ")"}
+	case c.payload:
+		return decision{outcome: OutcomeSkippedPayload,
+			why: "the payload itself caused it (" + c.text + "); sent unchanged it fails the same way: fix it with --patch, or --force"}
 	}
-	if o.Patch == nil && !o.Force {
-		if rule, dead := stillDeadLetters(o.Table, r); dead {
-			return decision{outcome: OutcomeSkippedPolicy,
-				why: fmt.Sprintf("policy unchanged: rule %s still dead-letters %s (--force to replay)", rule.Name, StatusCode(r))}
-		}
-	}
-	return decision{outcome: OutcomeWouldReplay, payload: payload}
+	return decision{outcome: OutcomeWouldReplay,
+		why: "the cause is outside the payload (" + c.text + "); it is sent again and the current policy decides its next failure"}
 }
 
 // RuleExpired is the rule name the dispatcher gives a task dead-lettered
 // because its deadline passed (tasks.ExpiresAt / TTL).
 const RuleExpired = "expired"
 
-// stillDeadLetters looks the stored failure up in the current table: the
-// provider answer (status, code, description) and task type the record
-// kept are exactly the policy's input. A record without an HTTP status is
-// looked up as a network failure.
-func stillDeadLetters(t *policy.Table, r Record) (policy.Rule, bool) {
+// payloadRules are the rules chatq's worker dead-letters with by itself,
+// outside the provider's table, because of the task: a payload that does
+// not decode or validate (or a malformed task header), a type without a
+// handler, a request the REST client refuses to build from the payload.
+// The dispatcher defines them (dispatcher/rules.go); a test there keeps
+// this list in step.
+var payloadRules = map[string]bool{"invalid-payload": true, "unknown-type": true, "invalid-request": true}
+
+// IsPayloadRule reports whether rule is one of chatq's own rules whose
+// cause is the task's payload (see payloadRules); replay skips their dead
+// letters as it skips the policy's payload_fault rows.
+func IsPayloadRule(rule string) bool { return payloadRules[rule] }
+
+// failureCause is what a record's failure is put down to now.
+type failureCause struct {
+	payload bool   // the payload itself caused it
+	text    string // status/code, rule and reason, for the operator
+}
+
+// causeOf puts the stored failure down to the payload or not: chatq's own
+// payload rules by name; provider answers by looking the stored status,
+// code, description and task type up in the current table (exactly the
+// policy's input), whose payload_fault rows say which answers the payload
+// causes. A record without an HTTP status is looked up as a network failure.
+func causeOf(t *policy.Table, r Record) failureCause {
+	if payloadRules[r.Rule] {
+		return failureCause{payload: true, text: fmt.Sprintf("rule %s: %s", r.Rule, r.Reason)}
+	}
 	f := policy.Failure{Status: r.Status, Code: r.Code, Message: r.Description, TaskType: r.Type, Network: r.Status == 0}
 	rule := t.Lookup(f)
-	return rule, rule.Action == policy.ActionDeadLetter
+	return failureCause{
+		payload: rule.PayloadFault && rule.Action == policy.ActionDeadLetter,
+		text:    fmt.Sprintf("%s, rule %s: %s", StatusCode(r), rule.Name, rule.Reason),
+	}
 }

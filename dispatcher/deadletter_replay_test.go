@@ -64,7 +64,7 @@ func TestWorker_ReplayedDeadLettersDeliveredOnce(t *testing.T) {
 	h := setup(t)
 	ctx := context.Background()
 	const n = 20
-	h.Sandbox.AddFault(sandbox.Fault{Match: "replay-me", Status: 403, Code: "forbidden_op", Message: "Forbidden operation on group owner!", Times: n})
+	h.Sandbox.AddFault(sandbox.Fault{Match: "replay-me", Status: 400, Code: "message_send_error", Message: "message is too large", Times: n})
 	for i := range n {
 		id := h.Send(fmt.Sprintf("replay-me %d", i))
 		require.Equal(t, dead, h.Events.WaitFinal(t, id)[0].Outcome)
@@ -75,7 +75,7 @@ func TestWorker_ReplayedDeadLettersDeliveredOnce(t *testing.T) {
 
 	skipped, err := h.Store.Replay(ctx, o)
 	require.NoError(t, err)
-	require.Equal(t, map[deadletter.Outcome]int{deadletter.OutcomeSkippedPolicy: n}, skipped.Counts, "the policy still dead-letters a 403")
+	require.Equal(t, map[deadletter.Outcome]int{deadletter.OutcomeSkippedPayload: n}, skipped.Counts, "the provider put it down to the payload")
 
 	o.Force = true
 	var wg sync.WaitGroup

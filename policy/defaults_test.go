@@ -157,6 +157,29 @@ func TestDefaultRules_WellFormed(t *testing.T) {
 	require.NoError(t, err)
 }
 
+// TestDefaultRules_PayloadFaults keeps the payload-fault rows to what the
+// payload can cause: nothing that is fixed outside chatq (a missing user or
+// group, a limit, a quota, credentials, the provider) may be skipped by
+// replay.
+func TestDefaultRules_PayloadFaults(t *testing.T) {
+	t.Parallel()
+	notPayload := []string{"404-user-not-found", "404-service-resource-not-found", "403-new-owner-not-member",
+		"403-user-too-many-groups", "403-app-too-many-groups", "403", "4xx", "400-invalid-grant", "415", "fallback"}
+	byName := map[string]Rule{}
+	for _, r := range DefaultRules() {
+		byName[r.Name] = r
+		if r.PayloadFault {
+			require.Contains(t, []string{"400", "413"}, r.Status, "rule %q", r.Name)
+		}
+	}
+	for _, name := range notPayload {
+		require.False(t, byName[name].PayloadFault, "rule %q is fixed outside chatq", name)
+	}
+	for _, name := range []string{"400-json-parse", "400-username-not-legal", "400-send-message-too-large", "400-invalid-request-body", "413"} {
+		require.True(t, byName[name].PayloadFault, "rule %q is caused by the payload", name)
+	}
+}
+
 func TestDefaultRules_ReturnsCopy(t *testing.T) {
 	t.Parallel()
 	rules := DefaultRules()

@@ -70,9 +70,14 @@ func appliesTo(r *Rule) string {
 	return s
 }
 
+// actionText is the action with its class, or "(payload)" for a
+// dead-letter caused by the payload itself.
 func actionText(r *Rule) string {
-	if r.Class != "" {
+	switch {
+	case r.Class != "":
 		return fmt.Sprintf("%s (%s)", r.Action, r.Class)
+	case r.PayloadFault:
+		return r.Action.String() + " (payload)"
 	}
 	return r.Action.String()
 }

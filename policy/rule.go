@@ -29,6 +29,12 @@ type Rule struct {
 	// Class is the backoff class for retry, defer, refresh and credentials;
 	// "" = transient. It must be empty for done and dead-letter.
 	Class Class `json:"class,omitempty" yaml:"class,omitempty"`
+	// PayloadFault says the failure lies in the task's payload itself (an
+	// invalid or too large body, a malformed or illegal field): the same
+	// payload sent again fails the same way, whatever is fixed outside
+	// chatq, so replay skips such dead letters unless patched or forced.
+	// Only for dead-letter rows.
+	PayloadFault bool `json:"payload_fault,omitempty" yaml:"payload_fault,omitempty"`
 	// Reason is one human line ("user already exists").
 	Reason string `json:"reason" yaml:"reason"`
 	// Doc is the provenance ("status-codes page, 400 table", "notes §7").
@@ -170,6 +176,9 @@ func validateRule(i int, r Rule) (compiledRule, error) {
 		r.Class = ClassTransient
 	case strings.ContainsFunc(string(r.Class), isSpaceOrControl):
 		return fail("class", errors.New("must not contain spaces"))
+	}
+	if r.PayloadFault && r.Action != ActionDeadLetter {
+		return fail("payload_fault", fmt.Errorf("only valid for dead-letter, not %s", r.Action))
 	}
 	if strings.TrimSpace(r.Reason) == "" || strings.ContainsFunc(r.Reason, isControl) {
 		return fail("reason", errors.New("must be one non-empty line"))

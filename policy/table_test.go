@@ -216,6 +216,7 @@ func TestNewTable_Errors(t *testing.T) {
 		{"multi-line reason", []Rule{with(func(r *Rule) { r.Reason = "a\nb" })}, nil, `rule 0 ("ok"): reason:`},
 		{"placeholder-only message", []Rule{with(func(r *Rule) { r.Message = "{x}." })}, nil, `rule 0 ("ok"): message:`},
 		{"empty type", []Rule{with(func(r *Rule) { r.Types = []string{"a", ""} })}, nil, `rule 0 ("ok"): types: entry 1 is empty`},
+		{"payload fault on retry", []Rule{with(func(r *Rule) { r.Action = ActionRetry; r.PayloadFault = true })}, nil, `rule 0 ("ok"): payload_fault: only valid for dead-letter, not retry`},
 		{"class on dead-letter", []Rule{with(func(r *Rule) { r.Class = ClassSlow })}, nil, `rule 0 ("ok"): class: only valid for`},
 		{"duplicate key", nil, []Rule{valid, with(func(r *Rule) { r.Name = "dup" })}, `defaults: rule 1 ("dup"): same status, code, message, types and token as rule 0 ("ok")`},
 		{"duplicate name", []Rule{valid}, []Rule{with(func(r *Rule) { r.Status = "401" })}, `rule 1 ("ok"): name: used by another rule`},

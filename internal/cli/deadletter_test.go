@@ -16,7 +16,9 @@ import (
 	"github.com/chatq/chatq/tasks"
 )
 
-// seedDeadLetters writes n retryable (503) and n still-dead (404) records.
+// seedDeadLetters writes n records of each kind: after a 503 outage
+// (t000…), for a user who did not exist (404), and refused for the payload
+// itself (400 message too large).
 func seedDeadLetters(t *testing.T, n int) (*redistest.DB, *deadletter.Store) {
 	t.Helper()
 	db := redistest.New(t)
@@ -24,13 +26,17 @@ func seedDeadLetters(t *testing.T, n int) (*redistest.DB, *deadletter.Store) {
 	store := deadletter.NewStore(db.Client)
 	at := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	var recs []deadletter.Record
-	for i := range 2 * n {
+	for i := range 3 * n {
 		r := deadletter.Record{TaskID: fmt.Sprintf("t%03d", i), Type: tasks.TypeSendMessage, Queue: tasks.QueueMessages,
 			Status: 503, Rule: "503", Action: "retry", Reason: "retries exhausted", Attempts: 26,
 			FirstFailure: at, LastFailure: at.Add(time.Duration(i) * time.Second)}
-		if i >= n {
+		switch i / n {
+		case 1:
 			r.Status, r.Code, r.Rule, r.Action = 404, "resource_not_found", "404-user-not-found", "dead-letter"
 			r.Description, r.Reason = "username bob doesn't exist", "user does not exist"
+		case 2:
+			r.Status, r.Code, r.Rule, r.Action = 400, "message_send_error", "400-send-message-too-large", "dead-letter"
+			r.Description, r.Reason = "message is too large", "message body too large"
 		}
 		r.SetPayload(fmt.Appendf(nil, `{"target":"users","from":"admin","to":["bob"],"type":"txt","body":{"msg":"m%d"}}`, i))
 		recs = append(recs, r)
@@ -55,7 +61,7 @@ func TestDeadLetter_ListStatsShow(t *testing.T) {
 
 	code, out, _ = run(t, "", "dlq", "stats")
 	require.Equal(t, ExitOK, code)
-	require.Contains(t, out, "6 dead letters")
+	require.Contains(t, out, "9 dead letters")
 	require.Regexp(t, `404 resource_not_found\s+3`, out)
 
 	code, out, _ = run(t, "", "dlq", "show", "t004")
@@ -77,18 +83,25 @@ func TestDeadLetter_ReplayDryRunThenReplay(t *testing.T) {
 	db, store := seedDeadLetters(t, 3)
 	code, out, stderr := run(t, "", "dlq", "replay", "--dry-run")
 	require.Equal(t, ExitOK, code, stderr)
-	require.Regexp(t, `would-replay\s+3\s+503`, out)
-	require.Regexp(t, `skipped-policy\s+3\s+404-user-not-found`, out)
+	require.Regexp(t, `would-replay\s+3\s+503\s+the cause is outside the payload`, out)
+	require.Regexp(t, `would-replay\s+3\s+404-user-not-found\s+the cause is outside the payload`, out)
+	require.Regexp(t, `skipped-payload\s+3\s+400-send-message-too-large\s+the payload itself caused it .*: fix it with --patch, or --force\n`, out,
+		"the hint is not cut off")
+	require.Regexp(t, `\nt004\s+message:send\s+404-user-not-found\s+would-replay\s+the cause is outside the payload `+
+		`\(404 resource_not_found, rule 404-user-not-found: user does not exist\); it is sent again and the current policy decides its next failure\n`, out,
+		"one line per item, in full")
+	require.Regexp(t, `\nt007\s+message:send\s+400-send-message-too-large\s+skipped-payload\s+the payload itself caused it`, out)
 
 	code, out, stderr = run(t, "", "dlq", "replay", "--rate", "1000")
 	require.Equal(t, ExitOK, code, stderr)
-	require.Regexp(t, `replayed\s+3`, out)
-	require.Contains(t, stderr, "replay: 3/3", "plain progress lines when not a terminal")
+	require.Regexp(t, `replayed\s+3\s+404-user-not-found`, out)
+	require.Regexp(t, `replayed\s+3\s+503`, out)
+	require.Contains(t, stderr, "replay: 6/6", "plain progress lines when not a terminal")
 	insp := asynq.NewInspector(db.Opt)
 	defer insp.Close()
 	info, err := insp.GetQueueInfo(tasks.QueueMessages)
 	require.NoError(t, err)
-	require.Equal(t, 3, info.Pending)
+	require.Equal(t, 6, info.Pending)
 
 	code, out, _ = run(t, "", "dlq", "replay", "--rate", "1000", "--patch", `{"to":[]}`)
 	require.Equal(t, ExitFailure, code)
@@ -96,15 +109,16 @@ func TestDeadLetter_ReplayDryRunThenReplay(t *testing.T) {
 	code, _, _ = run(t, "", "dlq", "replay", "--patch", `{"to":`)
 	require.Equal(t, ExitUsage, code)
 
-	code, out, stderr = run(t, "", "dlq", "replay", "t003", "--patch", `{"to":["carol"]}`, "--dry-run")
+	code, out, stderr = run(t, "", "dlq", "replay", "t006", "--patch", `{"body":{"msg":"short"}}`, "--dry-run")
 	require.Equal(t, ExitOK, code, stderr)
-	require.Contains(t, out, `+ to: ["carol"]`)
-	code, _, stderr = run(t, "", "dlq", "replay", "t003", "--patch", `{"to":["carol"]}`)
+	require.Contains(t, out, `+ body.msg: "short"`)
+	code, _, stderr = run(t, "", "dlq", "replay", "t006", "--patch", `{"body":{"msg":"short"}}`)
 	require.Equal(t, ExitOK, code, stderr)
 	audit, err := store.Audit(context.Background(), 1)
 	require.NoError(t, err)
 	require.Equal(t, "replay", audit[0].Op)
-	require.Equal(t, []string{"t003"}, audit[0].Filter.IDs)
+	require.Equal(t, []string{"t006"}, audit[0].Filter.IDs)
+	require.Equal(t, map[string]int{"replayed": 1}, audit[0].Counts)
 }
 
 func TestDeadLetter_Delete(t *testing.T) {
@@ -119,5 +133,5 @@ func TestDeadLetter_Delete(t *testing.T) {
 	require.Regexp(t, `deleted\s+2`, out)
 	n, err := store.Count(context.Background())
 	require.NoError(t, err)
-	require.Equal(t, int64(2), n)
+	require.Equal(t, int64(4), n)
 }

@@ -39,11 +39,31 @@ func printGroups(out io.Writer, rep deadletter.Report) {
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "OUTCOME\tCOUNT\tRULE\tREASON")
 	for _, k := range keys {
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\n", k.outcome, counts[k], k.rule, oneLine(k.reason, 100))
+		// The reason is the last column and never cut: it carries the hint
+		// (--patch, --force) an operator acts on.
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\n", k.outcome, counts[k], k.rule, collapse(k.reason))
 	}
 	_ = tw.Flush()
 	fmt.Fprintf(out, "total %d\n", len(rep.Items))
 }
+
+// printPlan prints one line per item of a dry run: what would happen to it
+// and why, in full.
+func printPlan(out io.Writer, items []deadletter.Item) {
+	if len(items) == 0 {
+		return
+	}
+	fmt.Fprintln(out)
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "TASK ID\tTYPE\tRULE\tOUTCOME\tWHY")
+	for _, it := range items {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", it.TaskID, it.Type, it.Rule, it.Outcome, collapse(it.Why))
+	}
+	_ = tw.Flush()
+}
+
+// collapse puts s on one line.
+func collapse(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 // maxDiffsShown bounds the per-item diffs a dry run prints.
 const maxDiffsShown = 20

@@ -72,7 +72,7 @@ func listRecords(cmd *cobra.Command, out io.Writer, store *deadletter.Store, f d
 }
 
 func oneLine(s string, max int) string {
-	s = strings.Join(strings.Fields(s), " ")
+	s = collapse(s)
 	if len(s) > max {
 		return s[:max-1] + "…"
 	}

@@ -33,11 +33,14 @@ func newDLReplayCmd(env Env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "replay [ID...]",
 		Short: "Send dead letters again with a fresh retry budget (--dry-run first)",
-		Long: `Replay the selected open dead letters: each is checked against the current
-policy (skipped when it would be dead-lettered again unchanged, unless --force),
-claimed, enqueued with a fresh retry budget into its queue, and only then
-removed. Running it twice, or twice at once, never enqueues an item twice; an
-interrupted replay is finished by running it again.`,
+		Long: `Replay the selected open dead letters: each is re-checked (skipped when the
+payload itself caused the failure — the policy's "dead-letter (payload)" rows,
+an invalid payload — or its deadline has passed, unless --force; every other
+cause is one fixed outside chatq, so it is sent again), claimed, enqueued with
+a fresh retry budget into its queue, and only then removed. --dry-run prints
+what would happen to each item and why. Running it twice, or twice at once,
+never enqueues an item twice; an interrupted replay is finished by running it
+again.`,
 		Example: `  chatq dlq replay --rule 404-user-not-found --dry-run
   chatq dlq replay --type message:send --since 2h --rate 50 --max 1000
   chatq dlq replay 3f2a... --patch '{"to":["bob"]}' --dry-run`,
@@ -47,8 +50,8 @@ interrupted replay is finished by running it again.`,
 	}
 	f.bind(cmd, false)
 	fl := cmd.Flags()
-	fl.BoolVar(&f.dryRun, "dry-run", false, "print what would be replayed, grouped by reason; change nothing")
-	fl.BoolVar(&f.force, "force", false, "replay even what the current policy would dead-letter again")
+	fl.BoolVar(&f.dryRun, "dry-run", false, "print what would happen to each item and why; change nothing")
+	fl.BoolVar(&f.force, "force", false, "replay payload faults and expired tasks too (the re-check skips them)")
 	fl.Float64Var(&f.rate, "rate", defaultReplayRate, "enqueues per second (0: no limit)")
 	fl.IntVar(&f.max, "max", 0, "replay at most this many (0: all)")
 	fl.StringVar(&f.patch, "patch", "", "JSON merge patch (RFC 7386) for every payload, or @FILE")
@@ -138,6 +141,7 @@ func reportRun(out io.Writer, rep deadletter.Report, asJSON, dryRun bool) error 
 	} else {
 		printGroups(out, rep)
 		if dryRun {
+			printPlan(out, rep.Items)
 			printDiffs(out, rep.Items)
 		}
 		printItems(out, "failed", rep.Failed())

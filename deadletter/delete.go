@@ -30,7 +30,9 @@ type DeleteOptions struct {
 // Delete removes the selected dead letters for good (and their archived
 // asynq copies when an Inspector is given), each under the same claim as a
 // replay, so a delete and a replay never both act on one record. It writes
-// an audit entry unless DryRun.
+// an audit entry unless DryRun. Ids without a record are an
+// *UnknownIDsError, unless they were replayed or deleted before
+// (skipped-gone).
 func (s *Store) Delete(ctx context.Context, o DeleteOptions) (Report, error) {
 	if err := o.Filter.Validate(); err != nil {
 		return Report{}, fmt.Errorf("deadletter: delete: %w", err)
@@ -41,8 +43,12 @@ func (s *Store) Delete(ctx context.Context, o DeleteOptions) (Report, error) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	var items []Item
-	err := s.scan(ctx, o.Filter, true, func(page []Record) bool {
+	gone, err := s.checkIDs(ctx, o.Filter, true)
+	if err != nil {
+		return Report{}, err
+	}
+	items := goneItems(gone)
+	err = s.scan(ctx, o.Filter, true, func(page []Record) bool {
 		for _, r := range page {
 			it := itemOf(r)
 			it.Outcome = OutcomeWouldDelete

@@ -9,10 +9,13 @@ import (
 )
 
 // List returns the records f selects, newest last failure first, up to
-// f.Limit (0: all). It pages through Redis, so listing 100,000 records costs
+// f.Limit (0: all). Ids in f without a record are an *UnknownIDsError. It pages through Redis, so listing 100,000 records costs
 // 200 round trips of 500 records each, not one huge reply.
 func (s *Store) List(ctx context.Context, f Filter) ([]Record, error) {
 	if err := f.Validate(); err != nil {
+		return nil, err
+	}
+	if _, err := s.checkIDs(ctx, f, false); err != nil {
 		return nil, err
 	}
 	var out []Record
@@ -32,9 +35,13 @@ func (s *Store) List(ctx context.Context, f Filter) ([]Record, error) {
 }
 
 // Each calls fn for every record f selects, newest first, without holding
-// them all in memory; fn returns false to stop. f.Limit is ignored.
+// them all in memory; fn returns false to stop. f.Limit is ignored. Ids in
+// f without a record are an *UnknownIDsError.
 func (s *Store) Each(ctx context.Context, f Filter, fn func(Record) bool) error {
 	if err := f.Validate(); err != nil {
+		return err
+	}
+	if _, err := s.checkIDs(ctx, f, false); err != nil {
 		return err
 	}
 	err := s.scan(ctx, f, false, func(page []Record) bool {

@@ -172,7 +172,8 @@ func (o *ReplayOptions) withDefaults() {
 // Replay sends the selected open dead letters again (see ReplayOptions and
 // the package comment for the guarantees). It returns a Report whose failed
 // items are listed; the error is for a run that could not start or read
-// the store, or a *PatchError.
+// the store, a *PatchError, or an *UnknownIDsError for ids that name no
+// dead letter (nothing is replayed then).
 func (s *Store) Replay(ctx context.Context, o ReplayOptions) (Report, error) {
 	o.withDefaults()
 	if err := o.validate(); err != nil {

@@ -9,13 +9,18 @@ import (
 )
 
 // planReplay reads the selected records, oldest failure first, and decides
-// each one. Only the plan is kept, not the payloads, so 100,000 records
+// each one. Ids without a record are an *UnknownIDsError, unless they were
+// replayed or deleted before (skipped-gone), so a rerun finishes a run. Only the plan is kept, not the payloads, so 100,000 records
 // cost a few hundred bytes each.
 func (s *Store) planReplay(ctx context.Context, o *ReplayOptions) ([]Item, error) {
-	var items []Item
+	gone, err := s.checkIDs(ctx, o.Filter, true)
+	if err != nil {
+		return nil, err
+	}
+	items := goneItems(gone)
 	var bad []Item
 	candidates := 0
-	err := s.scan(ctx, o.Filter, true, func(page []Record) bool {
+	err = s.scan(ctx, o.Filter, true, func(page []Record) bool {
 		for _, r := range page {
 			it := itemOf(r)
 			d := decide(o, r)

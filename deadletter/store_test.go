@@ -35,7 +35,7 @@ func TestStore_ListFilters(t *testing.T) {
 		{"contains description", deadletter.Filter{Contains: "doesn't exist"}, []string{"task-000002"}},
 		{"since", deadletter.Filter{Since: base.Add(2 * time.Millisecond)}, []string{"task-000003", "task-000002"}},
 		{"until", deadletter.Filter{Until: base.Add(1 * time.Millisecond)}, []string{"task-000001"}},
-		{"ids", deadletter.Filter{IDs: []string{"task-000001", "missing"}}, []string{"task-000001"}},
+		{"ids", deadletter.Filter{IDs: []string{"task-000001", "task-000002"}}, []string{"task-000001", "task-000002"}}, // unknown ids: ids_test.go
 		{"limit", deadletter.Filter{Limit: 1}, []string{"task-000003"}},
 		{"resolved", deadletter.Filter{State: deadletter.StateResolved}, nil},
 	}

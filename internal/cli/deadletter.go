@@ -40,7 +40,7 @@ func (f *dlFlags) bind(cmd *cobra.Command, withLimit bool) {
 
 // filter turns the flags and positional ids into a deadletter.Filter.
 func (f *dlFlags) filter(ids []string, now time.Time) (deadletter.Filter, error) {
-	out := deadletter.Filter{IDs: ids, Type: f.typ, Queue: f.queue, Status: f.status, Code: f.code,
+	out := deadletter.Filter{IDs: dedupe(ids), Type: f.typ, Queue: f.queue, Status: f.status, Code: f.code,
 		Rule: f.rule, State: deadletter.State(f.state), Contains: f.contains, Limit: f.limit}
 	var err error
 	if out.Since, err = parseWhen("--since", f.since, now); err != nil {
@@ -53,6 +53,20 @@ func (f *dlFlags) filter(ids []string, now time.Time) (deadletter.Filter, error)
 		return out, usagef("%v", err)
 	}
 	return out, nil
+}
+
+// dedupe drops repeated ids, keeping the first of each: an id given twice
+// is one item, not one item and a busy one.
+func dedupe(ids []string) []string {
+	seen := make(map[string]bool, len(ids))
+	out := ids[:0:0]
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 func parseWhen(flag, s string, now time.Time) (time.Time, error) {

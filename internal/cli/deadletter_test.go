@@ -135,3 +135,55 @@ func TestDeadLetter_Delete(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, int64(4), n)
 }
+
+// TestDeadLetter_UnknownIDsExitOne: a typo in an id must not look like
+// success ("total 0", exit 0); nothing is done and the ids are named.
+func TestDeadLetter_UnknownIDsExitOne(t *testing.T) {
+	_, store := seedDeadLetters(t, 1)
+	for _, args := range [][]string{
+		{"dlq", "list", "does-not-exist"},
+		{"dlq", "replay", "t000", "does-not-exist"},
+		{"dlq", "replay", "does-not-exist", "--dry-run"},
+		{"dlq", "delete", "t000", "does-not-exist", "--yes"},
+	} {
+		code, stdout, stderr := run(t, "", args...)
+		require.Equal(t, ExitFailure, code, "%v: %s", args, stderr)
+		require.Contains(t, stderr, "no dead letter with id does-not-exist", "%v", args)
+		require.NotContains(t, stdout, "total 0", "%v", args)
+	}
+	n, err := store.Count(context.Background())
+	require.NoError(t, err)
+	require.Equal(t, int64(3), n, "nothing replayed or deleted")
+
+	code, out, stderr := run(t, "", "dlq", "replay", "t000", "t000", "--rate", "0")
+	require.Equal(t, ExitOK, code, stderr)
+	require.Regexp(t, `replayed\s+1\s+503`, out, "an id given twice is one item")
+	code, out, stderr = run(t, "", "dlq", "replay", "t000", "t001", "--rate", "0")
+	require.Equal(t, ExitOK, code, "a rerun finishes the run: %s", stderr)
+	require.Regexp(t, `skipped-gone\s+1`, out)
+	code, _, stderr = run(t, "", "dlq", "list", "t000")
+	require.Equal(t, ExitFailure, code)
+	require.Contains(t, stderr, "replayed or deleted: t000")
+}
+
+// TestDeadLetter_ReplayLeavingWorkUndoneExitsOne: an item another run holds
+// (skipped-busy) is work left undone: exit 1, the item named. Items the
+// re-check skips are not: exit 0.
+func TestDeadLetter_ReplayLeavingWorkUndoneExitsOne(t *testing.T) {
+	db, _ := seedDeadLetters(t, 1)
+	require.NoError(t, db.Client.Set(context.Background(), "{chatq}:dl:claim:t001", "another-run", time.Minute).Err())
+
+	code, _, stderr := run(t, "", "dlq", "replay", "--dry-run")
+	require.Equal(t, ExitOK, code, "a dry run claims nothing: %s", stderr)
+	code, out, stderr := run(t, "", "dlq", "replay", "--rate", "0")
+	require.Equal(t, ExitFailure, code, out)
+	require.Regexp(t, `skipped-busy\s+1\s+404-user-not-found`, out)
+	require.Regexp(t, `skipped-payload\s+1\s+400-send-message-too-large`, out)
+	require.Contains(t, out, "\n  t001\tmessage:send\tclaimed by another replay or delete run\n")
+	require.Contains(t, stderr, "1 item(s) skipped-busy (listed above); run the same command again")
+
+	require.NoError(t, db.Client.Del(context.Background(), "{chatq}:dl:claim:t001").Err())
+	code, out, stderr = run(t, "", "dlq", "replay", "--rate", "0")
+	require.Equal(t, ExitOK, code, "only the payload fault is left, which the re-check skips: %s", stderr)
+	require.Regexp(t, `replayed\s+1\s+404-user-not-found`, out)
+}

@@ -119,18 +119,32 @@ func readPatch(s string) (json.RawMessage, error) {
 	return json.RawMessage(b), nil
 }
 
-// partialError is a run in which some items failed (exit 1).
-type partialError struct{ failed, interrupted int }
+// partialError is a run that left work undone (exit 1): items failed, were
+// busy (claimed by another run, or running in asynq), or were not reached
+// because the run was interrupted. Running the same command again finishes
+// it. Items the re-check skipped (payload faults, expired, invalid,
+// resolved, gone) are not undone work: another run would skip them again.
+type partialError struct{ failed, busy, interrupted int }
 
 func (e *partialError) Error() string {
-	if e.interrupted > 0 {
-		return fmt.Sprintf("interrupted: %d item(s) not reached and %d failed; run the same command again", e.interrupted, e.failed)
+	var parts []string
+	if e.failed > 0 {
+		parts = append(parts, fmt.Sprintf("%d item(s) failed", e.failed))
 	}
-	return fmt.Sprintf("%d item(s) failed (listed above)", e.failed)
+	if e.busy > 0 {
+		parts = append(parts, fmt.Sprintf("%d item(s) %s", e.busy, deadletter.OutcomeBusy))
+	}
+	if e.interrupted > 0 {
+		parts = append(parts, fmt.Sprintf("interrupted: %d item(s) not reached", e.interrupted))
+	}
+	return strings.Join(parts, ", ") + " (listed above); run the same command again"
 }
 
-// reportRun prints a Replay or Delete report, grouped by outcome and reason.
+// reportRun prints a Replay or Delete report, grouped by outcome and reason
+// (and per item for a dry run). A run that left work undone is a
+// *partialError; a dry run never is.
 func reportRun(out io.Writer, rep deadletter.Report, asJSON, dryRun bool) error {
+	busy := itemsWith(rep.Items, deadletter.OutcomeBusy)
 	if asJSON {
 		enc := json.NewEncoder(out)
 		for _, it := range rep.Items {
@@ -145,16 +159,26 @@ func reportRun(out io.Writer, rep deadletter.Report, asJSON, dryRun bool) error 
 			printDiffs(out, rep.Items)
 		}
 		printItems(out, "failed", rep.Failed())
+		printItems(out, string(deadletter.OutcomeBusy)+": run the same command again once the other run or the task is done", busy)
 	}
-	failed := len(rep.Failed())
-	if failed > 0 || rep.Interrupted {
-		interrupted := 0
-		if rep.Interrupted {
-			interrupted = rep.Counts[deadletter.OutcomeOverMax]
+	e := &partialError{failed: len(rep.Failed()), busy: len(busy)}
+	if rep.Interrupted {
+		e.interrupted = rep.Counts[deadletter.OutcomeOverMax]
+	}
+	if dryRun || *e == (partialError{}) {
+		return nil
+	}
+	return e
+}
+
+func itemsWith(items []deadletter.Item, o deadletter.Outcome) []deadletter.Item {
+	var out []deadletter.Item
+	for _, it := range items {
+		if it.Outcome == o {
+			out = append(out, it)
 		}
-		return &partialError{failed: failed, interrupted: interrupted}
 	}
-	return nil
+	return out
 }
 
 func newDLDeleteCmd(env Env) *cobra.Command {

@@ -148,22 +148,32 @@ func (c *Client) TransferGroupOwner(ctx context.Context, p TransferGroupOwner, o
 // Decode) and enqueues its canonical encoding. It returns the asynq task id.
 // It is the generic entry point, used for JSON lines.
 func (c *Client) Enqueue(ctx context.Context, taskType string, payload json.RawMessage, opts ...Option) (string, error) {
+	p, err := c.decode(taskType, payload, opts)
+	if err != nil {
+		return "", err
+	}
+	return c.enqueue(ctx, taskType, p, opts)
+}
+
+// decode strictly decodes payload as a taskType payload with the limits
+// opts resolve to.
+func (c *Client) decode(taskType string, payload json.RawMessage, opts []Option) (validator, error) {
 	if c.err != nil {
-		return "", c.err
+		return nil, c.err
 	}
 	o, err := c.defaults.resolve(opts)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	v, err := Decode(taskType, payload, o.limits)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	p, ok := v.(validator)
 	if !ok { // unreachable: Decode returns payload structs only
-		return "", fmt.Errorf("tasks: Decode returned %T", v)
+		return nil, fmt.Errorf("tasks: Decode returned %T", v)
 	}
-	return c.enqueue(ctx, taskType, p, opts)
+	return p, nil
 }
 
 func (c *Client) enqueue(ctx context.Context, typ string, p validator, opts []Option) (string, error) {

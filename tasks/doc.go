@@ -24,6 +24,8 @@
 //     validates the payload and the options first and returns a
 //     *[ValidationError] naming the task type, the field (as a JSON path such
 //     as "to[3]" or "body.msg") and the rule; callers use errors.As.
+//     [Client.Check] runs the same checks without enqueuing, so a batch can
+//     be checked whole before its first enqueue.
 //   - Every task goes to the queue of its kind ([QueueFor]) unless [Queue]
 //     says otherwise.
 //   - Every task carries asynq MaxRetry = budget + 1: the extra slot is

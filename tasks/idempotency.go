@@ -102,6 +102,26 @@ func (c *Client) enqueueKeyed(ctx context.Context, task *asynq.Task, key string)
 	return "", errors.New("idempotency key: expired three times while being read")
 }
 
+// Enqueued reports whether a task of taskType was enqueued with the
+// idempotency key k within the window, and its id: an Enqueue with that key
+// would return id and enqueue nothing. An enqueue that began under k but
+// may not have finished (a crash, an error midway) is not reported: the
+// next Enqueue with k finishes it, under the same id.
+func (c *Client) Enqueued(ctx context.Context, taskType, k string) (id string, ok bool, err error) {
+	if c.rdb == nil {
+		return "", false, ErrNoKeyStore
+	}
+	val, err := c.rdb.Get(ctx, idemKey(taskType, k)).Result()
+	if errors.Is(err, redis.Nil) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, fmt.Errorf("idempotency key: %w", err)
+	}
+	id, ok = strings.CutPrefix(val, committedMark)
+	return id, ok, nil
+}
+
 // recoverPending finishes an enqueue another caller began under id.
 func (c *Client) recoverPending(ctx context.Context, k string, task *asynq.Task, id string) error {
 	n, err := c.rdb.Exists(ctx, deadLetterPrefix+id).Result()

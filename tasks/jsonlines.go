@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 )
 
 // MaxLineBytes is the longest JSON line ReadLines accepts, newline excluded.
@@ -27,6 +28,8 @@ type Line struct {
 	// as "90s" or "2h" (see TTL). At most one of ExpiresAt and TTL.
 	TTL     string          `json:"ttl,omitempty"`
 	Payload json.RawMessage `json:"payload"`
+	// Number is the line's 1-based number in its input, set by ReadLines.
+	Number int `json:"-"`
 }
 
 // LineError is the error of one line of a JSON lines file.
@@ -41,10 +44,11 @@ func (e *LineError) Error() string { return fmt.Sprintf("line %d: %v", e.Line, e
 // Unwrap returns Err.
 func (e *LineError) Unwrap() error { return e.Err }
 
-// ReadLines reads every line of r and returns the valid ones. Blank lines
-// and lines starting with '#' are skipped. Each other line must be one
-// strictly decoded Line (unknown fields rejected) with a known type and a
-// payload that Decode accepts with l. ReadLines does not stop at a bad line:
+// ReadLines reads every line of r and returns the valid ones, each with its
+// Number. Blank lines and lines starting with '#' are skipped. Each other
+// line must be one strictly decoded Line (unknown fields rejected) with a
+// known type, a payload that Decode accepts with l, well-formed optional
+// fields and an "expires_at", if any, that has not passed yet. ReadLines does not stop at a bad line:
 // the error joins (errors.Join) one *LineError per bad line, so a caller can
 // print them all. Lines longer than MaxLineBytes are errors too; a read
 // error of r is returned as is, joined after the line errors.
@@ -64,6 +68,7 @@ func ReadLines(r io.Reader, l Limits) ([]Line, error) {
 		} else if line, ok, lerr := parseLine(text, l); lerr != nil {
 			errs = append(errs, &LineError{Line: n, Err: lerr})
 		} else if ok {
+			line.Number = n
 			lines = append(lines, line)
 		}
 		if err != nil { // io.EOF, after the last line
@@ -110,6 +115,9 @@ func parseLine(text []byte, l Limits) (line Line, ok bool, err error) {
 		return Line{}, false, err
 	}
 	if _, err := line.Options(); err != nil {
+		return Line{}, false, err
+	}
+	if err := line.checkDeadline(time.Now()); err != nil {
 		return Line{}, false, err
 	}
 	return line, true, nil

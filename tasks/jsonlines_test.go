@@ -39,9 +39,9 @@ func TestReadLines(t *testing.T) {
 	lines, err := ReadLines(strings.NewReader(in), Limits{})
 	require.NoError(t, err)
 	require.Equal(t, []Line{
-		{Type: TypeRegisterUser, Payload: json.RawMessage(`{"users":[{"username":"alice"}]}`)},
-		{Type: TypeSendMessage, Key: "k1", Payload: json.RawMessage(`{"target":"users","to":["alice"],"type":"txt","body":{"msg":"hi"}}`)},
-		{Type: TypeDeleteGroup, Payload: json.RawMessage(`{"group_id":"1"}`)},
+		{Type: TypeRegisterUser, Payload: json.RawMessage(`{"users":[{"username":"alice"}]}`), Number: 2},
+		{Type: TypeSendMessage, Key: "k1", Payload: json.RawMessage(`{"target":"users","to":["alice"],"type":"txt","body":{"msg":"hi"}}`), Number: 5},
+		{Type: TypeDeleteGroup, Payload: json.RawMessage(`{"group_id":"1"}`), Number: 7},
 	}, lines)
 }
 
@@ -136,4 +136,19 @@ func TestLineError(t *testing.T) {
 	err := &LineError{Line: 3, Err: inner}
 	require.EqualError(t, err, `line 3: message:send: field "to": r`)
 	require.ErrorIs(t, err, inner)
+}
+
+func TestReadLines_deadlinePassed(t *testing.T) {
+	t.Parallel()
+
+	in := strings.Join([]string{
+		`{"type":"group:delete","payload":{"group_id":"1"}}`,
+		`{"type":"group:delete","expires_at":"2020-01-02T15:04:05Z","payload":{"group_id":"2"}}`,
+		`{"type":"group:delete","expires_at":"2999-01-02T15:04:05Z","payload":{"group_id":"3"}}`,
+	}, "\n")
+	lines, err := ReadLines(strings.NewReader(in), Limits{})
+	require.Len(t, lines, 2)
+	got := lineErrors(t, err)
+	require.Len(t, got, 1)
+	require.EqualError(t, got[0], `line 2: group:delete: field "expires_at": must be in the future, got 2020-01-02T15:04:05Z (already passed)`)
 }

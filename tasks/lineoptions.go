@@ -39,3 +39,17 @@ func (l Line) Options() ([]Option, error) {
 func (l Line) invalid(field, rule string) error {
 	return &ValidationError{Type: l.Type, Field: field, Rule: rule}
 }
+
+// checkDeadline refuses an "expires_at" that is not after now: the task
+// could only be dead-lettered, and a file with such a line must not be
+// enqueued in part (issue #10).
+func (l Line) checkDeadline(now time.Time) error {
+	if l.ExpiresAt == "" {
+		return nil
+	}
+	at, err := time.Parse(time.RFC3339, l.ExpiresAt)
+	if err == nil && !at.After(now) {
+		return l.invalid("expires_at", fmt.Sprintf("must be in the future, got %s (already passed)", l.ExpiresAt))
+	}
+	return nil
+}

@@ -70,6 +70,9 @@ type Config struct {
 	DeadLetterAuditMaxEntries int64         `envconfig:"DEADLETTER_AUDIT_MAX" default:"10000"`
 }
 
+// maxRetryLimit caps a retry budget, from CHATQ_MAX_RETRY or --max-retry.
+const maxRetryLimit = 1000
+
 // secretVars are never echoed, not even in a parse error.
 var secretVars = map[string]bool{"CHATQ_APP_CERTIFICATE": true, "CHATQ_CLIENT_SECRET": true, "CHATQ_MONITOR_PASSWORD": true}
 
@@ -114,7 +117,7 @@ func (c Config) validate() error {
 		}
 	}
 	check(c.Concurrency >= 1, "CONCURRENCY", "must be at least 1")
-	check(c.MaxRetry >= 0 && c.MaxRetry <= 1000, "MAX_RETRY", "must be between 0 and 1000")
+	check(c.MaxRetry >= 0 && c.MaxRetry <= maxRetryLimit, "MAX_RETRY", fmt.Sprintf("must be between 0 and %d", maxRetryLimit))
 	check(c.RetryBaseDelay > 0, "RETRY_BASE_DELAY", "must be positive")
 	check(c.RetryMaxDelay >= c.RetryBaseDelay, "RETRY_MAX_DELAY", "must be at least CHATQ_RETRY_BASE_DELAY")
 	check(c.DeferMaxAttempts >= 1, "DEFER_MAX_ATTEMPTS", "must be at least 1")

@@ -3,28 +3,30 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/chatq/chatq/tasks"
 )
 
 // enqueueOpts are the flags every enqueue form shares.
 type enqueueOpts struct {
-	file      string
-	queue     string
-	delay     time.Duration
-	processAt string
-	maxRetry  int
-	key       string        // idempotency key
-	ttl       time.Duration // time to live
-	expiresAt string        // deadline, RFC 3339
+	file       string
+	noFileKeys bool // -f: no idempotency keys derived from the file
+	queue      string
+	delay      time.Duration
+	processAt  string
+	maxRetry   int
+	key        string        // idempotency key
+	ttl        time.Duration // time to live
+	expiresAt  string        // deadline, RFC 3339
 }
 
 func (o *enqueueOpts) bind(cmd *cobra.Command, persistent bool) {
@@ -32,19 +34,28 @@ func (o *enqueueOpts) bind(cmd *cobra.Command, persistent bool) {
 	if persistent {
 		fl = cmd.PersistentFlags()
 	}
-	fl.StringVar(&o.queue, "queue", "", "queue name (default: the task family's queue)")
+	fl.StringVar(&o.queue, "queue", "", "queue name, one of CHATQ_QUEUES (default: the task family's queue)")
 	fl.DurationVar(&o.delay, "delay", 0, "process no sooner than this from now")
 	fl.StringVar(&o.processAt, "process-at", "", "process no sooner than this RFC 3339 time")
-	fl.IntVar(&o.maxRetry, "max-retry", -1, "retry budget (default: CHATQ_MAX_RETRY)")
+	fl.IntVar(&o.maxRetry, "max-retry", 0, fmt.Sprintf("retry budget, 0 to %d (default: CHATQ_MAX_RETRY)", maxRetryLimit))
 	o.bindGuarantees(fl)
 }
 
-func (o *enqueueOpts) options() ([]tasks.Option, error) {
+// options turns the flags set on the command line into task options,
+// checking each as strictly as the environment is checked: a bad flag is a
+// usage error naming it (exit 2), before anything is read or enqueued.
+func (o *enqueueOpts) options(fl *pflag.FlagSet, c Config) ([]tasks.Option, error) {
 	var opts []tasks.Option
-	if o.queue != "" {
+	if fl.Changed("queue") {
+		if _, ok := c.Queues[o.queue]; !ok {
+			return nil, usagef("--queue: must be a queue chatq serves (CHATQ_QUEUES: %s), got %q", queueNames(c.Queues), o.queue)
+		}
 		opts = append(opts, tasks.Queue(o.queue))
 	}
-	if o.delay != 0 {
+	if o.delay < 0 {
+		return nil, usagef("--delay: must not be negative, got %v", o.delay)
+	}
+	if o.delay > 0 {
 		opts = append(opts, tasks.Delay(o.delay))
 	}
 	if o.processAt != "" {
@@ -54,10 +65,22 @@ func (o *enqueueOpts) options() ([]tasks.Option, error) {
 		}
 		opts = append(opts, tasks.ProcessAt(t))
 	}
-	if o.maxRetry >= 0 {
+	if fl.Changed("max-retry") {
+		if o.maxRetry < 0 || o.maxRetry > maxRetryLimit {
+			return nil, usagef("--max-retry: must be between 0 and %d (like CHATQ_MAX_RETRY), got %d", maxRetryLimit, o.maxRetry)
+		}
 		opts = append(opts, tasks.MaxRetry(o.maxRetry))
 	}
-	return o.guaranteeOptions(opts)
+	return o.guaranteeOptions(fl, opts, time.Now())
+}
+
+func queueNames(q map[string]int) string {
+	names := make([]string, 0, len(q))
+	for name := range q {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	return strings.Join(names, ", ")
 }
 
 func newEnqueueCmd(env Env) *cobra.Command {
@@ -69,55 +92,29 @@ func newEnqueueCmd(env Env) *cobra.Command {
 
 With -f, every line is a JSON object {"type":"message:send","payload":{...}},
 optionally with "key" (idempotency key), "ttl" ("2h") or "expires_at" (RFC 3339).
-All lines are read and validated first; if any is bad, each bad line is
-reported with its number, field and rule, nothing is enqueued, and the exit
-code is 1. Blank lines and lines starting with # are skipped.`,
+Every line is read and checked first, with the flags (payload, key, deadline,
+queue, retry budget); if any is bad, each bad line is reported with its number,
+field and rule, nothing is enqueued, and the exit code is 1. Each line without
+its own "key" gets one derived from the file's content and its line number, so
+running the same file again (after a Redis error midway, say) enqueues only the
+lines not enqueued yet, within CHATQ_IDEMPOTENCY_WINDOW; --no-file-keys turns
+that off. Blank lines and lines starting with # are skipped.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if o.file == "" {
 				return usagef("enqueue: give -f FILE (or -f - for stdin) or a subcommand; see chatq enqueue --help")
 			}
-			return enqueueFile(cmd.Context(), env, o)
+			return enqueueFile(cmd.Context(), env, cmd.Flags(), o)
 		},
 	}
 	cmd.Flags().StringVarP(&o.file, "file", "f", "", "JSON lines file to enqueue, - for stdin")
+	cmd.Flags().BoolVar(&o.noFileKeys, "no-file-keys", false,
+		`-f: no idempotency key for lines without "key"; running the same file again enqueues every line again`)
 	o.bind(cmd, true)
 	for _, sub := range payloadCommands() {
 		cmd.AddCommand(sub.command(env, &o))
 	}
 	return cmd
-}
-
-// enqueueFile validates every line, then enqueues them in order.
-func enqueueFile(ctx context.Context, env Env, o enqueueOpts) error {
-	r, closeFn, err := openInput(env, o.file)
-	if err != nil {
-		return err
-	}
-	defer closeFn()
-	c, err := loadConfig()
-	if err != nil {
-		return err
-	}
-	lines, err := tasks.ReadLines(r, c.limits())
-	if err != nil {
-		return fmt.Errorf("nothing enqueued:\n%w", err)
-	}
-	opts, err := o.options()
-	if err != nil {
-		return err
-	}
-	return withProducer(c, func(p *tasks.Client) error {
-		for i, l := range lines {
-			lineOpts, _ := l.Options() // ReadLines checked them
-			id, err := p.Enqueue(ctx, l.Type, l.Payload, append(slices.Clone(opts), lineOpts...)...)
-			if err != nil {
-				return fmt.Errorf("enqueued %d of %d tasks, then: %w", i, len(lines), err)
-			}
-			fmt.Fprintln(env.Stdout, id)
-		}
-		return nil
-	})
 }
 
 func openInput(env Env, name string) (io.Reader, func(), error) {
@@ -143,9 +140,14 @@ func withProducer(c Config, fn func(*tasks.Client) error) error {
 	return fn(p)
 }
 
-// enqueueOne enqueues one payload built from flags.
-func enqueueOne(ctx context.Context, env Env, o *enqueueOpts, taskType string, payload any) error {
+// enqueueOne enqueues one payload built from flags. Every check runs before
+// Redis is touched; a bad flag or field is a usage error.
+func enqueueOne(ctx context.Context, env Env, fl *pflag.FlagSet, o *enqueueOpts, taskType string, payload any) error {
 	c, err := loadConfig()
+	if err != nil {
+		return err
+	}
+	opts, err := o.options(fl, c)
 	if err != nil {
 		return err
 	}
@@ -153,16 +155,11 @@ func enqueueOne(ctx context.Context, env Env, o *enqueueOpts, taskType string, p
 	if err != nil {
 		return fmt.Errorf("encode payload: %w", err)
 	}
-	opts, err := o.options()
-	if err != nil {
-		return err
-	}
 	return withProducer(c, func(p *tasks.Client) error {
-		id, err := p.Enqueue(ctx, taskType, b, opts...)
-		var ve *tasks.ValidationError
-		if errors.As(err, &ve) {
+		if err := p.Check(taskType, b, opts...); err != nil {
 			return usagef("%w", err)
 		}
+		id, err := p.Enqueue(ctx, taskType, b, opts...)
 		if err != nil {
 			return err
 		}

@@ -23,7 +23,7 @@ func (pc payloadCommand) command(env Env, o *enqueueOpts) *cobra.Command {
 		if err != nil {
 			return err
 		}
-		return enqueueOne(cmd.Context(), env, o, pc.taskType, p)
+		return enqueueOne(cmd.Context(), env, cmd.Flags(), o, pc.taskType, p)
 	}
 	return cmd
 }

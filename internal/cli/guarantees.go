@@ -45,27 +45,41 @@ func parseExpiryDefaults(s string) (map[string]time.Duration, error) {
 }
 
 func (o *enqueueOpts) bindGuarantees(fl *pflag.FlagSet) {
-	fl.StringVar(&o.key, "key", "", "idempotency key: the same key within CHATQ_IDEMPOTENCY_WINDOW enqueues once (with -f: every line; prefer per-line \"key\")")
+	fl.StringVar(&o.key, "key", "", "idempotency key: the same key within CHATQ_IDEMPOTENCY_WINDOW enqueues once (not with -f: a line has its own \"key\")")
 	fl.DurationVar(&o.ttl, "ttl", 0, "dead-letter the task as expired if it is not sent within this time")
 	fl.StringVar(&o.expiresAt, "expires-at", "", "dead-letter the task as expired if it is not sent by this RFC 3339 time")
 }
 
-func (o *enqueueOpts) guaranteeOptions(opts []tasks.Option) ([]tasks.Option, error) {
-	if o.key != "" {
+// guaranteeOptions checks --key, --ttl and --expires-at (a deadline must
+// still be ahead at now) and appends their options to opts.
+func (o *enqueueOpts) guaranteeOptions(fl *pflag.FlagSet, opts []tasks.Option, now time.Time) ([]tasks.Option, error) {
+	if fl.Changed("key") {
+		if o.key == "" || len(o.key) > maxKeyBytes {
+			return nil, usagef("--key: must be 1 to %d bytes, got %d", maxKeyBytes, len(o.key))
+		}
 		opts = append(opts, tasks.Key(o.key))
 	}
-	if o.ttl != 0 && o.expiresAt != "" {
+	if fl.Changed("ttl") && fl.Changed("expires-at") {
 		return nil, usagef("--ttl and --expires-at: give at most one")
 	}
-	if o.ttl != 0 {
+	if fl.Changed("ttl") {
+		if o.ttl <= 0 {
+			return nil, usagef("--ttl: must be a positive duration such as 90s or 2h, got %v", o.ttl)
+		}
 		opts = append(opts, tasks.TTL(o.ttl))
 	}
-	if o.expiresAt != "" {
+	if fl.Changed("expires-at") {
 		t, err := time.Parse(time.RFC3339, o.expiresAt)
 		if err != nil {
 			return nil, usagef("--expires-at: must be an RFC 3339 time such as 2026-01-02T15:04:05Z, got %q", o.expiresAt)
+		}
+		if !t.After(now) {
+			return nil, usagef("--expires-at: must be in the future, got %s (already passed)", o.expiresAt)
 		}
 		opts = append(opts, tasks.ExpiresAt(t))
 	}
 	return opts, nil
 }
+
+// maxKeyBytes is tasks.Key's limit on an idempotency key.
+const maxKeyBytes = 1024

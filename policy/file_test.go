@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -60,4 +61,14 @@ func TestLoadRules_Errors(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestLoadRules_PayloadFault(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "rules.yaml")
+	require.NoError(t, os.WriteFile(path, []byte("rules:\n  - name: 400-custom\n    status: \"400\"\n    code: custom\n"+
+		"    action: dead-letter\n    payload_fault: true\n    reason: our own payload check\n"), 0o600))
+	rules, err := LoadRules(path)
+	require.NoError(t, err)
+	require.True(t, rules[0].PayloadFault)
 }

@@ -57,3 +57,12 @@ func TestTable_Text(t *testing.T) {
 		require.Equal(t, byte(' '), line[col-1], "column STATUS aligned in %q", line)
 	}
 }
+
+func TestTable_TextShowsOverridesFirst(t *testing.T) {
+	t.Parallel()
+	table := mustTable(t, []Rule{{Name: "over", Status: "5xx", Action: ActionRetry, Reason: "r"}},
+		[]Rule{{Name: "def", Status: "400", Action: ActionDeadLetter, PayloadFault: true, Reason: "r"}})
+	lines := strings.Split(table.Text(), "\n")
+	require.True(t, strings.HasPrefix(lines[1], "over "), "overrides win, so they come first:\n%s", table.Text())
+	require.Contains(t, lines[2], "dead-letter (payload)")
+}

@@ -160,7 +160,7 @@ func (c *checker) text(field, s string, lo, hi int) {
 		return
 	}
 	if !utf8.ValidString(s) {
-		c.fail(field, "must be valid UTF-8")
+		c.fail(field, ruleUTF8)
 		return
 	}
 	if n := utf8.RuneCountInString(s); n < lo || n > hi {

@@ -14,8 +14,8 @@ import (
 // a comma-separated list segment ("/users/u1,u2") is checked too: the
 // client escapes ',' inside ids, so a raw ',' is always its own separator.
 func checkPath(p string) error {
-	for _, seg := range strings.Split(p, "/") {
-		for _, part := range strings.Split(seg, ",") {
+	for seg := range strings.SplitSeq(p, "/") {
+		for part := range strings.SplitSeq(seg, ",") {
 			if isDotSegment(part) {
 				return fmt.Errorf("path segment %q is a dot segment (\".\" or \"..\", maybe percent-encoded): %w",
 					part, ErrInvalidInput)

@@ -13,7 +13,8 @@ type Record struct {
 	Type   string `json:"type"`
 	Queue  string `json:"queue"`
 	// Payload is the task payload when it is JSON; PayloadRaw holds it
-	// otherwise (a foreign producer's garbage is kept byte for byte).
+	// otherwise (a foreign producer's garbage is kept byte for byte, up to
+	// PayloadPrefixBytes when it was refused; see SetPayloadPrefix).
 	Payload    json.RawMessage `json:"payload,omitempty"`
 	PayloadRaw []byte          `json:"payload_raw,omitempty"`
 	// PayloadSize and PayloadSHA256 (hex) describe the task's whole payload

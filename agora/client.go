@@ -170,6 +170,9 @@ func (c *Client) do(ctx context.Context, r request) error {
 
 // newRequest builds the HTTP request for r with the headers every call sends.
 func (c *Client) newRequest(ctx context.Context, r request) (*http.Request, error) {
+	if err := checkPath(r.path); err != nil {
+		return nil, err
+	}
 	var body io.Reader
 	if r.body != nil {
 		b, err := json.Marshal(r.body)

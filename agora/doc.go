@@ -21,7 +21,9 @@
 //     be decoded; the operation may have taken effect.
 //
 // All requests go to {BaseURL}/{org}/{app}/…, with path segments escaped by
-// url.PathEscape. An operation is named by its method and its path without
+// url.PathEscape. A path with a segment that a server would read as "." or
+// ".." (also percent-encoded, or with ";parameters") is refused with
+// ErrInvalidInput before anything is sent. An operation is named by its method and its path without
 // the /{org}/{app} prefix ("POST /messages/users"), in Op fields and error
 // strings.
 //

@@ -21,7 +21,9 @@
 // check), enqueued with a fresh retry budget through tasks.Client with an
 // idempotency key derived from the record, and removed only after the
 // enqueue succeeded. Two replays at once, a replay run twice, and a replay
-// interrupted and run again never enqueue one record twice.
+// interrupted and run again never enqueue one record twice. A record that
+// keeps only a prefix of its payload (Record.PayloadTruncated: a payload
+// refused for its size or as invalid) is never replayed.
 //
 // Records never hold a secret: the payload is the task's own payload (chatq
 // payloads carry no credentials) and the reason is built from the provider's

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
+
+	"github.com/chatq/chatq/tasks"
 )
 
 // ReconcilerParams configure a Reconciler.
@@ -26,6 +28,11 @@ type ReconcilerParams struct {
 	// its id counts as "run again" (the dispatcher writes the record a few
 	// milliseconds before asynq archives the task). Default 30s.
 	RerunGrace time.Duration
+	// MaxPayloadBytes is the largest payload an imported record keeps
+	// whole; a larger one keeps only its first PayloadPrefixBytes, with its
+	// size and SHA-256. Default tasks.DefaultMaxPayloadBytes; the worker
+	// passes its own cap (CHATQ_MAX_PAYLOAD_BYTES).
+	MaxPayloadBytes int
 	// Logger, optional.
 	Logger *slog.Logger
 }
@@ -60,6 +67,9 @@ func NewReconciler(p ReconcilerParams) *Reconciler {
 	}
 	if p.Logger == nil {
 		p.Logger = slog.New(slog.DiscardHandler)
+	}
+	if p.MaxPayloadBytes <= 0 {
+		p.MaxPayloadBytes = tasks.DefaultMaxPayloadBytes
 	}
 	return &Reconciler{p: p, done: make(chan struct{})}
 }

@@ -71,7 +71,7 @@ func (r *Reconciler) importPage(ctx context.Context, infos []*asynq.TaskInfo, re
 		case tombs[i].Err() == nil:
 			stale = append(stale, ti.ID)
 		case exists[i].Val() == 0:
-			ok, err := s.putIfAbsent(ctx, recordFromArchive(ti, s.now()))
+			ok, err := s.putIfAbsent(ctx, recordFromArchive(ti, s.now(), r.p.MaxPayloadBytes))
 			if err != nil {
 				return nil, fmt.Errorf("deadletter: reconcile: import %s: %w", ti.ID, err)
 			}
@@ -86,7 +86,9 @@ func (r *Reconciler) importPage(ctx context.Context, infos []*asynq.TaskInfo, re
 // ArchiveRule is the rule name of records the reconciler imports.
 const ArchiveRule = "asynq-archived"
 
-func recordFromArchive(ti *asynq.TaskInfo, now time.Time) Record {
+// recordFromArchive makes the record of an archived task; a payload over
+// maxPayload (one no worker would decode) keeps only its prefix.
+func recordFromArchive(ti *asynq.TaskInfo, now time.Time, maxPayload int) Record {
 	last := ti.LastFailedAt
 	if last.IsZero() {
 		last = now
@@ -100,7 +102,11 @@ func recordFromArchive(ti *asynq.TaskInfo, now time.Time) Record {
 		Rule: ArchiveRule, Action: "dead-letter", Reason: reason,
 		Attempts: ti.Retried + 1, FirstFailure: last, LastFailure: last, Source: SourceReconciler,
 	}
-	r.SetPayload(ti.Payload)
+	keep := len(ti.Payload)
+	if keep > maxPayload {
+		keep = PayloadPrefixBytes
+	}
+	r.SetPayloadPrefix(ti.Payload, keep)
 	return r
 }
 

@@ -1,6 +1,8 @@
 package deadletter
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"time"
 )
@@ -11,9 +13,16 @@ type Record struct {
 	Type   string `json:"type"`
 	Queue  string `json:"queue"`
 	// Payload is the task payload when it is JSON; PayloadRaw holds it
-	// otherwise (a foreign producer's garbage is kept byte for byte).
+	// otherwise (a foreign producer's garbage is kept byte for byte, up to
+	// PayloadPrefixBytes when it was refused; see SetPayloadPrefix).
 	Payload    json.RawMessage `json:"payload,omitempty"`
 	PayloadRaw []byte          `json:"payload_raw,omitempty"`
+	// PayloadSize and PayloadSHA256 (hex) describe the task's whole payload
+	// when the record keeps only its first bytes (in PayloadRaw; see
+	// SetPayloadPrefix); both are empty when it keeps all of it. Such a
+	// record cannot be replayed.
+	PayloadSize   int    `json:"payload_size,omitempty"`
+	PayloadSHA256 string `json:"payload_sha256,omitempty"`
 
 	Status      int    `json:"status,omitempty"` // HTTP status of the last failure; 0 when there was none
 	Code        string `json:"code,omitempty"`   // provider "error" code
@@ -57,8 +66,14 @@ const (
 // SourceReconciler marks records the reconciler made from asynq's archive.
 const SourceReconciler = "reconciler"
 
+// PayloadPrefixBytes is how much of a payload a record keeps when it does
+// not keep all of it: enough to see what a producer sent, not the
+// megabytes of a payload that was refused for its size (issue 10, item 3).
+const PayloadPrefixBytes = 4 << 10
+
 // SetPayload stores p as JSON when it is valid JSON, else as raw bytes.
 func (r *Record) SetPayload(p []byte) {
+	r.PayloadSize, r.PayloadSHA256 = 0, ""
 	if json.Valid(p) {
 		r.Payload = append(json.RawMessage(nil), p...)
 		r.PayloadRaw = nil
@@ -68,7 +83,27 @@ func (r *Record) SetPayload(p []byte) {
 	r.PayloadRaw = append([]byte(nil), p...)
 }
 
-// PayloadBytes returns the payload exactly as the task carried it.
+// SetPayloadPrefix stores p whole (as SetPayload does) when it has at most
+// n bytes; otherwise it keeps only the first n bytes, as raw bytes, with
+// the size and SHA-256 of the whole p, and the record can no longer be
+// replayed (PayloadTruncated).
+func (r *Record) SetPayloadPrefix(p []byte, n int) {
+	if len(p) <= n {
+		r.SetPayload(p)
+		return
+	}
+	sum := sha256.Sum256(p)
+	r.Payload = nil
+	r.PayloadRaw = append([]byte(nil), p[:max(n, 0)]...)
+	r.PayloadSize, r.PayloadSHA256 = len(p), hex.EncodeToString(sum[:])
+}
+
+// PayloadTruncated reports whether the record keeps only the first bytes
+// of the task's payload.
+func (r *Record) PayloadTruncated() bool { return r.PayloadSize > 0 }
+
+// PayloadBytes returns the payload exactly as the task carried it, or its
+// kept prefix when PayloadTruncated.
 func (r *Record) PayloadBytes() []byte {
 	if r.Payload != nil {
 		return r.Payload

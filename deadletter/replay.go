@@ -80,6 +80,10 @@ const (
 	OutcomeFailed         Outcome = "failed"
 )
 
+// OutcomeSkippedTruncated is the outcome of a record that keeps only a
+// prefix of its payload (Record.PayloadTruncated): there is nothing to send.
+const OutcomeSkippedTruncated Outcome = "skipped-truncated"
+
 // Item is one record's outcome.
 type Item struct {
 	TaskID    string   `json:"task_id"`

@@ -73,6 +73,9 @@ func decide(o *ReplayOptions, r Record) decision {
 	if r.State == StateResolved {
 		return decision{outcome: OutcomeResolved, why: "delivered after it was dead-lettered"}
 	}
+	if r.PayloadTruncated() {
+		return truncated(r)
+	}
 	payload := r.PayloadBytes()
 	if o.Patch != nil {
 		patched, err := MergePatch(payload, o.Patch)
@@ -111,6 +114,15 @@ func recheck(o *ReplayOptions, r Record) decision {
 	}
 	return decision{outcome: OutcomeWouldReplay,
 		why: "the cause is outside the payload (" + c.text + "); it is sent again and the current policy decides its next failure"}
+}
+
+// truncated refuses a record that keeps only a prefix of its payload:
+// sending the prefix would send another payload than the task's, so
+// neither Force nor a Patch applies (issue 10, item 3).
+func truncated(r Record) decision {
+	return decision{outcome: OutcomeSkippedTruncated, why: fmt.Sprintf(
+		"cannot be replayed: the record keeps only the first %d of the payload's %d bytes (sha256 %s); delete it",
+		len(r.PayloadBytes()), r.PayloadSize, r.PayloadSHA256)}
 }
 
 // RuleExpired is the rule name the dispatcher gives a task dead-lettered

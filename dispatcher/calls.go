@@ -16,7 +16,11 @@ import (
 type call func(ctx context.Context, tok agora.Token) ([]itemFailure, error)
 
 // prepare decodes and validates the payload and returns the call for it.
+// A payload over the cap is not decoded at all (see payload.go).
 func (w *Worker) prepare(taskType string, payload []byte) (call, error) {
+	if len(payload) > w.cfg.MaxPayloadBytes {
+		return nil, &payloadTooLargeError{size: len(payload), max: w.cfg.MaxPayloadBytes}
+	}
 	p, err := tasks.Decode(taskType, payload, w.cfg.Limits)
 	if err != nil {
 		return nil, err

@@ -30,6 +30,11 @@ type Config struct {
 	DeferMaxAge time.Duration
 	// Limits are the payload limits checked again at run time.
 	Limits tasks.Limits
+	// MaxPayloadBytes caps the payload a run decodes: a larger one is
+	// dead-lettered payload-too-large without being decoded, and its dead
+	// letter keeps only a prefix. Default tasks.DefaultMaxPayloadBytes; at
+	// least tasks.LargestPayload(Limits), or valid tasks would be refused.
+	MaxPayloadBytes int
 	// CredentialsLogInterval is how often a credentials problem is logged.
 	// Default 1m.
 	CredentialsLogInterval time.Duration
@@ -57,6 +62,9 @@ func (c Config) withDefaults() Config {
 		c.DeferMaxAttempts = 100
 	}
 	c.DeferMaxAge = orDuration(c.DeferMaxAge, 24*time.Hour)
+	if c.MaxPayloadBytes == 0 {
+		c.MaxPayloadBytes = tasks.DefaultMaxPayloadBytes
+	}
 	c.CredentialsLogInterval = orDuration(c.CredentialsLogInterval, time.Minute)
 	if c.CredentialsVars == "" {
 		c.CredentialsVars = "CHATQ_CLIENT_ID and CHATQ_CLIENT_SECRET"
@@ -82,6 +90,10 @@ func (c Config) validate() error {
 	}
 	if c.DeferMaxAttempts < 1 {
 		errs = append(errs, fmt.Errorf("field DeferMaxAttempts: must be at least 1, got %d", c.DeferMaxAttempts))
+	}
+	if least := tasks.LargestPayload(c.Limits); c.MaxPayloadBytes < least {
+		errs = append(errs, fmt.Errorf("field MaxPayloadBytes: must be at least %d (the largest valid payload under Limits), got %d",
+			least, c.MaxPayloadBytes))
 	}
 	for name, d := range map[string]time.Duration{
 		"PollInterval": c.PollInterval, "ShutdownTimeout": c.ShutdownTimeout,

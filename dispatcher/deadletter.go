@@ -19,6 +19,9 @@ type verdict struct {
 	items    []string
 	// overBudget: the deferral that found the budget spent is not counted.
 	overBudget bool
+	// refusedPayload: the payload itself was refused (too large, invalid),
+	// so the record keeps only its prefix (see keepPayload).
+	refusedPayload bool
 }
 
 // deadLetter writes the record and only then lets asynq archive the task.
@@ -42,7 +45,7 @@ func (w *Worker) deadLetter(ctx context.Context, r run, v verdict) error {
 	if rec.FirstFailure.IsZero() {
 		rec.FirstFailure = now
 	}
-	rec.SetPayload(r.payload)
+	w.keepPayload(&rec, r, v)
 	if err := w.dead.Put(ctx, rec); err != nil {
 		w.logger.Error("dead-letter write failed; task stays retryable",
 			slog.String("task_id", r.id), slog.String("type", r.typ), slog.Any("err", err))

@@ -58,10 +58,7 @@ func (h taskHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 	}
 	c, err := h.w.prepare(r.typ, r.payload)
 	if err != nil {
-		return h.w.deadLetter(ctx, r, verdict{
-			decision: policy.Decision{Action: policy.ActionDeadLetter, Rule: invalidPayloadRule},
-			reason:   "invalid payload: " + err.Error(),
-		})
+		return h.w.deadLetter(ctx, r, refused(err))
 	}
 	return h.w.execute(ctx, r, c)
 }

@@ -11,6 +11,12 @@ var (
 		Reason: "invalid payload",
 		Doc:    "chatq: the payload does not decode or validate as its task type",
 	}
+	payloadTooLargeRule = policy.Rule{
+		Name:   "payload-too-large",
+		Action: policy.ActionDeadLetter,
+		Reason: "payload too large",
+		Doc:    "chatq: the payload is over Config.MaxPayloadBytes (CHATQ_MAX_PAYLOAD_BYTES); it is not decoded",
+	}
 	unknownTypeRule = policy.Rule{
 		Name:   "unknown-type",
 		Action: policy.ActionDeadLetter,

@@ -23,6 +23,13 @@
 //	remove_members  DELETE /{org}/{app}/chatgroups/{group}/users/{u1,u2,...}
 //	other           anything else under a provider path (answered 500 or 405)
 //
+// The path is read as HTTP servers and proxies read it before routing:
+// percent-encoded unreserved characters decoded ("%2e" is "."), dot
+// segments removed (RFC 3986 §5.2.4), segments split at the raw '/' and
+// then decoded, a trailing '/' ignored. So "DELETE
+// /{org}/{app}/chatgroups/g1/users/.." deletes group g1, as it would behind
+// a proxy.
+//
 // A request goes through these steps, in order: it is counted; the first
 // matching fault answers it; a body over max(1 MiB, 4*MaxMessageBytes)
 // answers 413; the rate limit (Config.RateLimit, not applied to

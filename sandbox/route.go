@@ -67,9 +67,10 @@ var patterns = []pattern{
 		http.MethodPost: EndpointAddMembers, http.MethodDelete: EndpointRemoveMembers}},
 }
 
-// parseRoute splits path into org, app and the rest, and finds the endpoint.
-func parseRoute(method, path string) route {
-	parts := strings.Split(strings.TrimPrefix(path, "/"), "/")
+// parseRoute splits the raw (escaped) path into org, app and the rest, as
+// routeSegments reads it, and finds the endpoint.
+func parseRoute(method, rawPath string) route {
+	parts := routeSegments(rawPath)
 	rt := route{endpoint: EndpointOther, status: routeUnknown}
 	rt.org = parts[0]
 	if len(parts) > 1 {

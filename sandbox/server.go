@@ -159,7 +159,7 @@ func (s *Server) resetLocked() {
 // serveProvider runs a provider request through the steps listed in the
 // package documentation.
 func (s *Server) serveProvider(w http.ResponseWriter, r *http.Request) {
-	rt := parseRoute(r.Method, r.URL.Path)
+	rt := parseRoute(r.Method, r.URL.EscapedPath())
 	c := &call{s: s, w: w, r: r, rt: rt}
 	body, readErr := readBody(r, max(minBodyLimit, 4*s.cfg.MaxMessageBytes))
 	c.body = body

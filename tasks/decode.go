@@ -9,14 +9,15 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Decode strictly decodes payload into the payload struct of taskType and
 // validates it against l. It returns the struct as a value (SendMessage, not
 // *SendMessage). The worker uses it for payloads from foreign producers.
 //
-// Strict means: unknown fields, wrong JSON types, an empty payload and data
-// after the JSON value are all errors. Every error is a *ValidationError; an
+// Strict means: unknown fields, wrong JSON types, an empty payload, data
+// after the JSON value and invalid UTF-8 anywhere are all errors. Every error is a *ValidationError; an
 // unknown task type has Field "type", and a decoding error has the JSON field
 // as Field when known, "payload" otherwise. Like encoding/json, Decode
 // matches field names case-insensitively.
@@ -38,8 +39,13 @@ func unknownType(taskType string) *ValidationError {
 	}
 }
 
-// decodeAs is Decode for payload struct T.
+// decodeAs is Decode for payload struct T. Invalid UTF-8 is refused before
+// decoding: encoding/json would quietly turn it into U+FFFD in a string
+// field, and keep it in body and ext.
 func decodeAs[T validator](typ string, b []byte, l Limits) (any, error) {
+	if !utf8.Valid(b) {
+		return nil, utf8Error(typ, "", b)
+	}
 	var v T
 	if err := strictUnmarshal(b, &v); err != nil {
 		return nil, decodeError(typ, err)

@@ -33,6 +33,12 @@
 //     (see docs/DESIGN.md, "Retry budget"). The budget defaults to
 //     [DefaultMaxRetry] and is set with [MaxRetry].
 //   - Validation and [Decode] never panic, whatever the input.
+//   - Every string is valid UTF-8, and no username or id is, or decodes to,
+//     a dot segment ("." or ".."): ids become segments of the provider's
+//     URL path.
+//   - A valid payload is at most [LargestPayload] bytes; a worker refuses
+//     larger ones without decoding them (its cap defaults to
+//     [DefaultMaxPayloadBytes]).
 //   - The enqueued payload is the canonical JSON encoding of the payload
 //     struct (compact, no HTML escaping), also for [Client.Enqueue], which
 //     accepts raw JSON from foreign producers.

@@ -2,6 +2,7 @@ package tasks
 
 import (
 	"fmt"
+	"unicode/utf8"
 
 	"github.com/hibiken/asynq"
 )
@@ -43,6 +44,9 @@ func (p CreateGroup) Validate(Limits) error {
 	c.text("avatar", p.Avatar, 0, maxAvatar)
 	if !c.failed() && len(p.Custom) > maxCustom {
 		c.fail("custom", fmt.Sprintf("must be at most %d bytes, got %d", maxCustom, len(p.Custom)))
+	}
+	if !c.failed() && !utf8.ValidString(p.Custom) {
+		c.fail("custom", ruleUTF8) // encoding/json would send U+FFFD instead
 	}
 	return c.err()
 }

@@ -46,7 +46,9 @@ func (p SendMessage) Validate(l Limits) error {
 	}
 	c.recipients(p.Target, p.To)
 	c.messageBody(p.Type, p.Body)
+	c.validUTF8("body", p.Body)
 	c.ext(p.Ext)
+	c.validUTF8("ext", p.Ext)
 	c.messageSize(p.Body, p.Ext, l.withDefaults().MaxMessageBytes)
 	if !c.failed() && p.RouteType != "" && p.RouteType != "ROUTE_ONLINE" {
 		c.fail("routetype", `must be "" or "ROUTE_ONLINE"`)

@@ -32,7 +32,7 @@ func (e *ValidationError) Error() string {
 // Rule texts shared by several payloads.
 const (
 	ruleUsername = "must match [a-z0-9_.-]{1,64}"
-	ruleID       = "must be 1 to 64 characters without '/' or ','"
+	ruleID       = "must be 1 to 64 characters without '/' or ',' (also percent-encoded)"
 	ruleNotEmpty = "must not be empty"
 	ruleRequired = "is required"
 	maxNameLen   = 64
@@ -83,18 +83,23 @@ func usernameRule(s string) string {
 		return ruleRequired
 	case !validUsername(s):
 		return ruleUsername
+	case s == "." || s == "..":
+		return ruleDotSegment // the only dot segments [a-z0-9_.-] can spell
 	}
 	return ""
 }
 
 // idRule returns the rule s breaks as a group or chat room id, or "". Ids end
-// up in URL paths (hence no '/') and in comma-separated lists (hence no ',').
+// up in URL paths (hence no '/' and no dot segment, see segment.go) and in
+// comma-separated lists (hence no ',').
 func idRule(s string) string {
 	switch {
 	case s == "":
 		return ruleRequired
 	case !validID(s):
 		return ruleID
+	case isDotSegment(s):
+		return ruleDotSegment
 	}
 	return ""
 }
@@ -155,7 +160,7 @@ func (c *checker) text(field, s string, lo, hi int) {
 		return
 	}
 	if !utf8.ValidString(s) {
-		c.fail(field, "must be valid UTF-8")
+		c.fail(field, ruleUTF8)
 		return
 	}
 	if n := utf8.RuneCountInString(s); n < lo || n > hi {
@@ -179,16 +184,10 @@ func validUsername(s string) bool {
 	return true
 }
 
+// validID reports whether s is 1 to 64 characters of valid UTF-8 that stay
+// one path segment and one list entry, decoded or not.
 func validID(s string) bool {
-	if s == "" || !utf8.ValidString(s) || utf8.RuneCountInString(s) > maxNameLen {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] == '/' || s[i] == ',' {
-			return false
-		}
-	}
-	return true
+	return s != "" && utf8.ValidString(s) && utf8.RuneCountInString(s) <= maxNameLen && !splitsSegment(s)
 }
 
 func index(field string, i int) string {

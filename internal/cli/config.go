@@ -39,6 +39,7 @@ type Config struct {
 	ShutdownTimeout  time.Duration  `envconfig:"SHUTDOWN_TIMEOUT" default:"10s"`
 	PolicyFile       string         `envconfig:"POLICY_FILE"`
 	MaxMessageBytes  int            `envconfig:"MAX_MESSAGE_BYTES" default:"40960"`
+	MaxPayloadBytes  int            `envconfig:"MAX_PAYLOAD_BYTES" default:"1048576"` // worker: larger payloads are not decoded
 	LogLevel         string         `envconfig:"LOG_LEVEL" default:"info"`
 	LogFormat        string         `envconfig:"LOG_FORMAT" default:"text"`
 
@@ -129,6 +130,9 @@ func (c Config) validate() error {
 	check(c.ShutdownTimeout > 0, "SHUTDOWN_TIMEOUT", "must be positive")
 	check(c.RedisStartWait > 0, "REDIS_START_WAIT", "must be positive")
 	check(c.MaxMessageBytes > 0, "MAX_MESSAGE_BYTES", "must be positive")
+	least := tasks.LargestPayload(c.limits())
+	check(c.MaxPayloadBytes >= least, "MAX_PAYLOAD_BYTES", fmt.Sprintf(
+		"must be at least %d, the largest valid payload with CHATQ_MAX_MESSAGE_BYTES=%d", least, c.MaxMessageBytes))
 	check(c.IdempotencyWindow > 0, "IDEMPOTENCY_WINDOW", "must be positive")
 	_, expErr := parseExpiryDefaults(c.ExpiryDefaults)
 	check(expErr == nil, "EXPIRY_DEFAULTS", fmt.Sprint(expErr))

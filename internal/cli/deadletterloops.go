@@ -16,7 +16,7 @@ func startDeadLetterLoops(c Config, logger *slog.Logger, conn asynq.RedisConnOpt
 	insp := asynq.NewInspector(conn)
 	rec := deadletter.NewReconciler(deadletter.ReconcilerParams{
 		Store: w.dead, Inspector: insp, Interval: c.DeadLetterReconcileEvery,
-		Retention: c.DeadLetterRetention, Logger: logger,
+		Retention: c.DeadLetterRetention, MaxPayloadBytes: c.MaxPayloadBytes, Logger: logger,
 	})
 	var wg sync.WaitGroup
 	w.resolver.Start(&wg)

@@ -155,6 +155,7 @@ func printRecord(out io.Writer, r deadletter.Record) error {
 	row("last failure", r.LastFailure.UTC().Format(time.RFC3339Nano))
 	row("worker", r.Worker)
 	row("source", r.Source)
+	truncatedRows(row, r)
 	if err := tw.Flush(); err != nil {
 		return err
 	}
@@ -166,6 +167,6 @@ func printRecord(out io.Writer, r deadletter.Record) error {
 			return err
 		}
 	}
-	_, err := fmt.Fprintf(out, "  %q (not JSON)\n", r.PayloadBytes())
+	_, err := fmt.Fprintf(out, "  %q (%s)\n", r.PayloadBytes(), rawPayloadNote(r))
 	return err
 }

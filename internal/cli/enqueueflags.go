@@ -19,6 +19,9 @@ func (pc payloadCommand) command(env Env, o *enqueueOpts) *cobra.Command {
 	cmd := &cobra.Command{Use: pc.name, Short: pc.short + " (" + pc.taskType + ")", Args: noArgs}
 	build := pc.bind(cmd)
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		if err := flagsUTF8(cmd); err != nil {
+			return err
+		}
 		p, err := build()
 		if err != nil {
 			return err

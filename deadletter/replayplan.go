@@ -131,11 +131,13 @@ const RuleExpired = "expired"
 
 // payloadRules are the rules chatq's worker dead-letters with by itself,
 // outside the provider's table, because of the task: a payload that does
-// not decode or validate (or a malformed task header), a type without a
-// handler, a request the REST client refuses to build from the payload.
+// not decode or validate (or a malformed task header), one too large to
+// decode, a type without a handler, a request the REST client refuses to
+// build from the payload.
 // The dispatcher defines them (dispatcher/rules.go); a test there keeps
 // this list in step.
-var payloadRules = map[string]bool{"invalid-payload": true, "unknown-type": true, "invalid-request": true}
+var payloadRules = map[string]bool{"invalid-payload": true, "payload-too-large": true, "unknown-type": true,
+	"invalid-request": true}
 
 // IsPayloadRule reports whether rule is one of chatq's own rules whose
 // cause is the task's payload (see payloadRules); replay skips their dead

@@ -13,7 +13,7 @@ import (
 // skips exactly these (issue #10, item 5).
 func TestRules_PayloadRulesKnownToReplay(t *testing.T) {
 	t.Parallel()
-	for _, r := range []string{invalidPayloadRule.Name, unknownTypeRule.Name, invalidRequestRule.Name} {
+	for _, r := range []string{invalidPayloadRule.Name, payloadTooLargeRule.Name, unknownTypeRule.Name, invalidRequestRule.Name} {
 		require.True(t, deadletter.IsPayloadRule(r), "rule %q is caused by the payload", r)
 	}
 	for _, r := range []string{expiredRule.Name, freshTokenRefusedRule.Name, throttledRule.Name} {

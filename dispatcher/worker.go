@@ -172,6 +172,10 @@ func (w *Worker) Ready() error {
 	return w.creds.err()
 }
 
+// Name is the worker's name (Config.WorkerName, default host:pid), as its
+// dead letters and published settings carry it.
+func (w *Worker) Name() string { return w.cfg.WorkerName }
+
 func defaultWorkerName() string {
 	host, err := os.Hostname()
 	if err != nil {

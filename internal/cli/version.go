@@ -67,4 +67,6 @@ func newVersionCmd(env Env) *cobra.Command {
 func setVersion(root *cobra.Command) {
 	root.Version = buildVersion()
 	root.SetVersionTemplate("{{.Version}}\n")
+	root.InitDefaultVersionFlag()
+	root.Flags().Lookup("version").Usage = "print chatq's version (as chatq version does)"
 }

@@ -54,6 +54,7 @@ func (w *Worker) deadLetter(ctx context.Context, r run, v verdict) error {
 		return &policy.DecisionError{Decision: d, Err: err}
 	}
 	w.state.clear(ctx, r.id)
+	w.archived.note(r.id, now)
 	w.observe(r, v.failure, rec.Rule, OutcomeDeadLettered)
 	w.logger.Warn("dead-lettered", slog.String("task_id", r.id), slog.String("type", r.typ),
 		slog.String("queue", r.queue), slog.Int("attempt", r.retried+1), slog.Int("status", rec.Status),

@@ -4,6 +4,9 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
+	"sync"
+	"time"
 
 	"github.com/hibiken/asynq"
 
@@ -26,17 +29,83 @@ func (w *Worker) logDecision(r run, f policy.Failure, d policy.Decision) {
 		slog.Duration("delay", d.Delay), slog.String("reason", d.Reason))
 }
 
-// asynqLogger routes asynq's own log lines into slog.
-type asynqLogger struct{ l *slog.Logger }
+// asynqLogger routes asynq's own log lines into slog. It replaces one of
+// them: after chatq dead-letters a task (record written, "dead-lettered"
+// logged with rule and reason), the handler returns asynq.SkipRetry and
+// asynq warns "Retry exhausted for task id=…" as it archives the task.
+// That line is wrong (chatq decided, often with retries to spare) and says
+// nothing chatq's own line does not, so for a task chatq has just
+// dead-lettered it is logged at debug level. Any other "Retry exhausted" —
+// asynq archiving a task chatq did not dead-letter, e.g. a lease that
+// expired with no retries left — stays a warning: that task reaches the
+// dead-letter store only through the reconciler.
+type asynqLogger struct {
+	l    *slog.Logger
+	dead *deadLettered
+}
 
 var _ asynq.Logger = asynqLogger{}
 
+// retryExhausted is how asynq v0.26 (processor.go, handleFailedMessage)
+// starts the line it logs when it archives a task.
+const retryExhausted = "Retry exhausted for task id="
+
 func (a asynqLogger) Debug(args ...any) { a.l.Debug(fmt.Sprint(args...), "component", "asynq") }
 func (a asynqLogger) Info(args ...any)  { a.l.Info(fmt.Sprint(args...), "component", "asynq") }
-func (a asynqLogger) Warn(args ...any)  { a.l.Warn(fmt.Sprint(args...), "component", "asynq") }
 func (a asynqLogger) Error(args ...any) { a.l.Error(fmt.Sprint(args...), "component", "asynq") }
 func (a asynqLogger) Fatal(args ...any) {
 	a.l.Error(fmt.Sprint(args...), "component", "asynq", "fatal", true)
+}
+
+func (a asynqLogger) Warn(args ...any) {
+	msg := fmt.Sprint(args...)
+	if id, ok := strings.CutPrefix(msg, retryExhausted); ok && a.dead.take(id) {
+		a.l.Debug(msg, "component", "asynq", "task_id", id, "replaced_by", "dead-lettered")
+		return
+	}
+	a.l.Warn(msg, "component", "asynq")
+}
+
+// deadLettered holds the ids of tasks this worker has just dead-lettered,
+// until asynq logs their archiving (within milliseconds). An id asynq never
+// logs for (the worker stopped first) is dropped after deadLetteredTTL.
+type deadLettered struct {
+	mu  sync.Mutex
+	ids map[string]time.Time
+}
+
+const (
+	deadLetteredTTL = time.Minute
+	// deadLetteredPrune is the size from which note drops expired ids.
+	deadLetteredPrune = 256
+)
+
+func newDeadLettered() *deadLettered { return &deadLettered{ids: map[string]time.Time{}} }
+
+// note records that the task id was dead-lettered at now.
+func (d *deadLettered) note(id string, now time.Time) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if len(d.ids) >= deadLetteredPrune {
+		for k, at := range d.ids {
+			if now.Sub(at) > deadLetteredTTL {
+				delete(d.ids, k)
+			}
+		}
+	}
+	d.ids[id] = now
+}
+
+// take reports whether the task id was noted, and forgets it.
+func (d *deadLettered) take(id string) bool {
+	if d == nil {
+		return false
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	_, ok := d.ids[id]
+	delete(d.ids, id)
+	return ok
 }
 
 func asynqLevel(l *slog.Logger) asynq.LogLevel {

@@ -58,6 +58,7 @@ type Worker struct {
 	finished func(taskID string) // Deps.OnFinished
 	srvs     servers
 	cleaner  *stateCleaner
+	archived *deadLettered // tasks just dead-lettered, for asynqLogger (log.go)
 	producer *tasks.Client // enqueues the split-off items of batches (split.go)
 	now      func() time.Time
 	stopping atomic.Bool
@@ -83,6 +84,7 @@ func New(cfg Config, d Deps) (*Worker, error) {
 		creds: &credentialHealth{interval: cfg.CredentialsLogInterval, logger: logger},
 	}
 	w.cleaner = newStateCleaner(d.RDB, logger)
+	w.archived = newDeadLettered()
 	srvs, err := w.newServers(d.Redis)
 	if err != nil {
 		return nil, fmt.Errorf("dispatcher: config: %w", err)
@@ -116,7 +118,7 @@ func (w *Worker) asynqConfig(queues map[string]int) asynq.Config {
 		RetryDelayFunc: func(n int, err error, _ *asynq.Task) time.Duration {
 			return policy.RetryDelay(err, w.policy.BackoffDelay(policy.ClassTransient, n))
 		},
-		Logger:   asynqLogger{w.logger},
+		Logger:   asynqLogger{l: w.logger, dead: w.archived},
 		LogLevel: asynqLevel(w.logger),
 	}
 }
@@ -169,6 +171,10 @@ func (w *Worker) Ready() error {
 	}
 	return w.creds.err()
 }
+
+// Name is the worker's name (Config.WorkerName, default host:pid), as its
+// dead letters and published settings carry it.
+func (w *Worker) Name() string { return w.cfg.WorkerName }
 
 func defaultWorkerName() string {
 	host, err := os.Hostname()

@@ -6,6 +6,7 @@ import (
 	"net"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hibiken/asynq"
 
@@ -21,6 +22,15 @@ const APIPath = "/chatq/api/"
 // ErrInsecure is returned by New for a non-loopback address without
 // credentials and without Insecure.
 var ErrInsecure = errors.New("refusing to serve the monitor on a non-loopback address without authentication")
+
+// MinPasswordLength is the shortest password New accepts for a monitor on a
+// non-loopback address, in characters.
+const MinPasswordLength = 12
+
+// ErrWeakPassword is returned by New for a non-loopback address whose
+// password is shorter than MinPasswordLength. The error never contains the
+// password.
+var ErrWeakPassword = fmt.Errorf("password: must be at least %d characters on a non-loopback address", MinPasswordLength)
 
 // Config configures a Monitor.
 type Config struct {
@@ -78,9 +88,18 @@ func (c Config) validate() error {
 	return errors.Join(errs...)
 }
 
-// checkExposure enforces: no credentials → loopback only, unless Insecure.
+// checkExposure enforces: no credentials → loopback only, unless Insecure;
+// credentials on a non-loopback address → a password that is not trivially
+// short, since anyone who can reach the port can try to guess it.
 func (c Config) checkExposure() error {
-	if c.User != "" || c.Insecure {
+	if c.User != "" {
+		loop, err := isLoopback(c.Addr)
+		if err == nil && !loop && utf8.RuneCountInString(c.Password) < MinPasswordLength {
+			return fmt.Errorf("%w (%s is reachable from other hosts)", ErrWeakPassword, c.Addr)
+		}
+		return nil // a malformed address fails at listen, naming it
+	}
+	if c.Insecure {
 		return nil
 	}
 	loop, err := isLoopback(c.Addr)

@@ -31,6 +31,7 @@ func New(cfg Config) (*Monitor, error) {
 	mux := http.NewServeMux()
 	mux.Handle(cfg.Path, m.ui)
 	mux.Handle(cfg.Path+"/", m.ui)
+	mux.HandleFunc(cfg.Path+"/api/metrics", serveNoMetrics)
 	m.registerAPI(mux)
 	mux.Handle("GET /{$}", http.RedirectHandler(cfg.Path+"/", http.StatusFound))
 	// /healthz answers without authentication (container health checks);

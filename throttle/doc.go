@@ -37,5 +37,7 @@
 // Redis keys, all under the {chatq} hash tag: {chatq}:throttle:<family>
 // (hash: effective rate, pause, breaker), rate:{chatq}:throttle:<family> and
 // rate:{chatq}:throttle:total (GCRA), {chatq}:throttle:calls:<family>:<unix
-// second> (call counts for chatq status, expiring after a minute).
+// second> (call counts for chatq status, expiring after a minute),
+// {chatq}:throttle:config and {chatq}:throttle:config:seen (the settings
+// each running worker publishes for chatq status: [Publisher], [ReadSettings]).
 package throttle

@@ -77,7 +77,9 @@ func newRoot(env Env) *cobra.Command {
 		newDeadLetterCmd(env),
 		newStatusCmd(env),
 		newBenchCmd(env),
+		newVersionCmd(env),
 	)
+	setVersion(root)
 	return root
 }
 

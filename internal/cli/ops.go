@@ -110,6 +110,10 @@ func serveMonitor(ctx context.Context, env Env, mc monitor.Config) (func(), stri
 		return nil, "", &ConfigError{Var: envPrefix + "_MONITOR_ADDR", Rule: err.Error() +
 			" (CHATQ_MONITOR_USER and CHATQ_MONITOR_PASSWORD, or CHATQ_MONITOR_INSECURE=true)"}
 	}
+	if errors.Is(err, monitor.ErrWeakPassword) {
+		return nil, "", &ConfigError{Var: envPrefix + "_MONITOR_PASSWORD", Rule: fmt.Sprintf(
+			"must be at least %d characters when CHATQ_MONITOR_ADDR (%s) is not a loopback address", monitor.MinPasswordLength, mc.Addr)}
+	}
 	if err != nil {
 		return nil, "", &ConfigError{Var: envPrefix + "_MONITOR_*", Rule: err.Error()}
 	}

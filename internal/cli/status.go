@@ -1,14 +1,18 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"text/tabwriter"
+	"slices"
 	"time"
 
+	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
 	"github.com/spf13/cobra"
 
+	"github.com/chatq/chatq/deadletter"
+	"github.com/chatq/chatq/tasks"
 	"github.com/chatq/chatq/throttle"
 )
 
@@ -16,55 +20,145 @@ func newStatusCmd(env Env) *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "status",
-		Short: "Show the fleet's rate limits, pauses and circuit breakers per API family",
-		Args:  noArgs,
+		Short: "Show the fleet's limits (as its workers publish them), throttle state, queue depths and open dead letters",
+		Long: `Show what the fleet runs with, read from Redis only:
+  - the throttle settings every running worker published (limits per API
+    family, total cap, pause, breaker), and which worker set them; the
+    shell's CHATQ_RATE_* variables play no part;
+  - per family: the limit, the effective rate after 429s, the fleet's
+    calls/s over the last 5 s, pause and circuit breaker;
+  - per queue: pending, active, scheduled, retry and archived tasks;
+  - open dead letters, by rule.`,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := loadConfig()
+			st, err := readFleetStatus(cmd.Context())
 			if err != nil {
 				return err
-			}
-			_, rdb, err := redisConn(c)
-			if err != nil {
-				return err
-			}
-			defer rdb.Close()
-			st, err := throttle.ReadStatus(cmd.Context(), rdb, c.throttleConfig(nil))
-			if err != nil {
-				return fmt.Errorf("redis (CHATQ_REDIS_URL): %w", err)
 			}
 			if asJSON {
 				enc := json.NewEncoder(env.Stdout)
 				enc.SetIndent("", "  ")
 				return enc.Encode(st)
 			}
-			return writeStatus(env.Stdout, st, time.Now())
+			return writeFleetStatus(env.Stdout, st, time.Now())
 		},
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON instead of a table")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON instead of tables")
 	return cmd
 }
 
-// writeStatus prints one row per family: configured and effective limit,
-// the fleet's call rate over the last 5 s, pause and breaker.
-func writeStatus(w io.Writer, st []throttle.FamilyStatus, now time.Time) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "FAMILY\tLIMIT/S\tEFFECTIVE/S\tCALLS/S (5s)\tPAUSE\tBREAKER\tFAILURES\tPAUSES\tOPENS")
-	for _, s := range st {
-		limit, eff := "none", "-"
-		if s.Limit > 0 {
-			limit, eff = fmt.Sprintf("%g", s.Limit), fmt.Sprintf("%.1f", s.Rate)
-		}
-		pause := "-"
-		if s.Paused(now) {
-			pause = "for " + s.PausedUntil.Sub(now).Round(time.Millisecond).String()
-		}
-		breaker := string(s.Breaker)
-		if s.Breaker != throttle.Closed {
-			breaker += fmt.Sprintf(" (since %s, next probe in %s)", s.OpenedAt.Format(time.TimeOnly),
-				max(s.NextProbe.Sub(now), 0).Round(time.Millisecond))
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%.1f\t%s\t%s\t%d\t%d\t%d\n", s.Family, limit, eff, s.CallsPerSecond,
-			pause, breaker, s.Failures, s.Pauses, s.Opens)
+// fleetStatus is what chatq status shows.
+type fleetStatus struct {
+	// Workers are the running workers' published throttle settings, the
+	// most recently started first.
+	Workers []throttle.Settings `json:"workers"`
+	// LimitsFrom names the worker whose limits Families are computed with
+	// (the most recently started); "" when no worker published any.
+	LimitsFrom string      `json:"limits_from"`
+	Families   []familyRow `json:"families"`
+	Queues     []queueRow  `json:"queues"`
+	// OpenDeadLetters counts the open dead letters (total, by rule, …).
+	OpenDeadLetters deadletter.Stats `json:"open_dead_letters"`
+}
+
+// familyRow is a family's state; Limit and Rate are null when no worker
+// published its limits.
+type familyRow struct {
+	throttle.FamilyStatus
+	Limit *float64 `json:"limit"`
+	Rate  *float64 `json:"rate"`
+}
+
+// queueRow is one asynq queue's depth.
+type queueRow struct {
+	Queue     string `json:"queue"`
+	Pending   int    `json:"pending"`
+	Active    int    `json:"active"`
+	Scheduled int    `json:"scheduled"`
+	Retry     int    `json:"retry"`
+	Archived  int    `json:"archived"`
+	Paused    bool   `json:"paused"`
+	// Latency is the age of the oldest pending task.
+	Latency throttle.Duration `json:"latency"`
+}
+
+func readFleetStatus(ctx context.Context) (fleetStatus, error) {
+	c, err := loadConfig()
+	if err != nil {
+		return fleetStatus{}, err
 	}
-	return tw.Flush()
+	conn, rdb, err := redisConn(c)
+	if err != nil {
+		return fleetStatus{}, err
+	}
+	defer rdb.Close()
+	if err := pingRedis(ctx, rdb); err != nil {
+		return fleetStatus{}, err
+	}
+	var st fleetStatus
+	if err := st.readThrottle(ctx, rdb); err != nil {
+		return st, err
+	}
+	if st.Queues, err = readQueues(conn); err != nil {
+		return st, fmt.Errorf("queue depths: %w", err)
+	}
+	st.OpenDeadLetters, err = deadletter.NewStore(rdb).Stats(ctx, deadletter.Filter{State: deadletter.StateOpen})
+	if err != nil {
+		return st, fmt.Errorf("open dead letters: %w", err)
+	}
+	return st, nil
+}
+
+// readThrottle reads the published settings and every family's state,
+// computed with the most recently started worker's limits.
+func (st *fleetStatus) readThrottle(ctx context.Context, rdb redis.UniversalClient) error {
+	var err error
+	if st.Workers, err = throttle.ReadSettings(ctx, rdb); err != nil {
+		return err
+	}
+	var cfg throttle.Config
+	if len(st.Workers) > 0 {
+		st.LimitsFrom, cfg = st.Workers[0].Worker, st.Workers[0].Config()
+	}
+	fams, err := throttle.ReadStatus(ctx, rdb, cfg)
+	if err != nil {
+		return err
+	}
+	st.Families = make([]familyRow, len(fams))
+	for i, f := range fams {
+		st.Families[i] = familyRow{FamilyStatus: f}
+		if st.LimitsFrom != "" {
+			st.Families[i].Limit, st.Families[i].Rate = &f.Limit, &f.Rate
+		}
+	}
+	return nil
+}
+
+// readQueues returns the depth of chatq's queues and of any other queue
+// asynq knows, sorted by name.
+func readQueues(conn asynq.RedisConnOpt) ([]queueRow, error) {
+	insp := asynq.NewInspector(conn)
+	defer insp.Close()
+	known, err := insp.Queues()
+	if err != nil {
+		return nil, err
+	}
+	names := append([]string{tasks.QueueMessages, tasks.QueueUsers, tasks.QueueGroups}, known...)
+	slices.Sort(names)
+	names = slices.Compact(names)
+	rows := make([]queueRow, 0, len(names))
+	for _, q := range names {
+		row := queueRow{Queue: q}
+		if slices.Contains(known, q) { // asynq answers "not found" for a queue never used
+			info, err := insp.GetQueueInfo(q)
+			if err != nil {
+				return nil, fmt.Errorf("queue %s: %w", q, err)
+			}
+			row = queueRow{Queue: q, Pending: info.Pending, Active: info.Active, Scheduled: info.Scheduled,
+				Retry: info.Retry, Archived: info.Archived, Paused: info.Paused,
+				Latency: throttle.Duration(info.Latency.Round(time.Millisecond))}
+		}
+		rows = append(rows, row)
+	}
+	return rows, nil
 }

@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -74,4 +75,18 @@ func throttleDep(th *throttle.Throttle) dispatcher.Throttle {
 		return nil
 	}
 	return th
+}
+
+// startThrottlePublisher publishes the worker's throttle settings in Redis
+// (also when CHATQ_THROTTLE=false, saying so) for chatq status, until the
+// returned function is called.
+func startThrottlePublisher(s ThrottleSettings, rdb redis.UniversalClient, worker string, logger *slog.Logger) (func(), error) {
+	settings := s.throttleConfig(nil).Settings(worker, s.Throttle, time.Now())
+	p, err := throttle.NewPublisher(throttle.PublisherParams{RDB: rdb, Settings: settings, Logger: logger})
+	if err != nil {
+		return nil, err
+	}
+	var wg sync.WaitGroup
+	p.Start(&wg)
+	return func() { p.Shutdown(); wg.Wait() }, nil
 }

@@ -20,7 +20,7 @@ import (
 // newLogger builds the process logger from CHATQ_LOG_LEVEL and CHATQ_LOG_FORMAT.
 func newLogger(c Config, w io.Writer) *slog.Logger {
 	level, _ := parseLevel(c.LogLevel)
-	opts := &slog.HandlerOptions{Level: level}
+	opts := &slog.HandlerOptions{Level: level, ReplaceAttr: logAttrs(c.LogFormat == "json")}
 	if c.LogFormat == "json" {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}

@@ -55,6 +55,11 @@ func runWorker(ctx context.Context, env Env) error {
 		return err
 	}
 	defer startDeadLetterLoops(c, logger, conn, w)()
+	stopPublisher, err := startThrottlePublisher(c.ThrottleSettings, rdb, w.Name(), logger)
+	if err != nil {
+		return err
+	}
+	defer stopPublisher()
 	return w.Run(ctx)
 }
 

@@ -39,6 +39,11 @@ type Config struct {
 	AppKeyVar       string
 	// WorkerName identifies this process in dead letters. Default host:pid.
 	WorkerName string
+	// DeliveredTTL is how long a delivered marker is kept, so that a task
+	// asynq runs again after losing its completion ends without a second
+	// call (delivered.go). Default DefaultDeliveredTTL (10m); at least
+	// MinDeliveredTTL (2m, asynq's recovery window); negative: no markers.
+	DeliveredTTL time.Duration
 }
 
 func (c Config) withDefaults() Config {
@@ -58,6 +63,7 @@ func (c Config) withDefaults() Config {
 	}
 	c.DeferMaxAge = orDuration(c.DeferMaxAge, 24*time.Hour)
 	c.CredentialsLogInterval = orDuration(c.CredentialsLogInterval, time.Minute)
+	c.DeliveredTTL = orDuration(c.DeliveredTTL, DefaultDeliveredTTL)
 	if c.CredentialsVars == "" {
 		c.CredentialsVars = "CHATQ_CLIENT_ID and CHATQ_CLIENT_SECRET"
 	}
@@ -82,6 +88,10 @@ func (c Config) validate() error {
 	}
 	if c.DeferMaxAttempts < 1 {
 		errs = append(errs, fmt.Errorf("field DeferMaxAttempts: must be at least 1, got %d", c.DeferMaxAttempts))
+	}
+	if c.DeliveredTTL > 0 && c.DeliveredTTL < MinDeliveredTTL {
+		errs = append(errs, fmt.Errorf("field DeliveredTTL: must be at least %s (asynq's recovery window) or negative (no markers), got %s",
+			MinDeliveredTTL, c.DeliveredTTL))
 	}
 	for name, d := range map[string]time.Duration{
 		"PollInterval": c.PollInterval, "ShutdownTimeout": c.ShutdownTimeout,

@@ -44,6 +44,11 @@ type Config struct {
 	AppKeyVar       string
 	// WorkerName identifies this process in dead letters. Default host:pid.
 	WorkerName string
+	// DeliveredTTL is how long a delivered marker is kept, so that a task
+	// asynq runs again after losing its completion ends without a second
+	// call (delivered.go). Default DefaultDeliveredTTL (10m); at least
+	// MinDeliveredTTL (2m, asynq's recovery window); negative: no markers.
+	DeliveredTTL time.Duration
 }
 
 func (c Config) withDefaults() Config {
@@ -66,6 +71,7 @@ func (c Config) withDefaults() Config {
 		c.MaxPayloadBytes = tasks.DefaultMaxPayloadBytes
 	}
 	c.CredentialsLogInterval = orDuration(c.CredentialsLogInterval, time.Minute)
+	c.DeliveredTTL = orDuration(c.DeliveredTTL, DefaultDeliveredTTL)
 	if c.CredentialsVars == "" {
 		c.CredentialsVars = "CHATQ_CLIENT_ID and CHATQ_CLIENT_SECRET"
 	}
@@ -94,6 +100,10 @@ func (c Config) validate() error {
 	if least := tasks.LargestPayload(c.Limits); c.MaxPayloadBytes < least {
 		errs = append(errs, fmt.Errorf("field MaxPayloadBytes: must be at least %d (the largest valid payload under Limits), got %d",
 			least, c.MaxPayloadBytes))
+	}
+	if c.DeliveredTTL > 0 && c.DeliveredTTL < MinDeliveredTTL {
+		errs = append(errs, fmt.Errorf("field DeliveredTTL: must be at least %s (asynq's recovery window) or negative (no markers), got %s",
+			MinDeliveredTTL, c.DeliveredTTL))
 	}
 	for name, d := range map[string]time.Duration{
 		"PollInterval": c.PollInterval, "ShutdownTimeout": c.ShutdownTimeout,

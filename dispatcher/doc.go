@@ -21,4 +21,9 @@
 // package enqueues with MaxRetry = budget + 1 and only retry decisions count,
 // so a deferral never meets that rule; a retry that finds the budget spent is
 // dead-lettered here, with its reason.
+//
+// A task that ended well leaves a delivered marker for Config.DeliveredTTL,
+// written in batches off the hot path (finisher.go); when asynq runs such a
+// task again because it lost the completion (a Redis restart or freeze),
+// the run ends as done without a provider call (delivered.go).
 package dispatcher

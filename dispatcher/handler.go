@@ -53,6 +53,9 @@ func newRun(ctx context.Context, t *asynq.Task) run {
 // ProcessTask implements asynq.Handler.
 func (h taskHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 	r := newRun(ctx, t)
+	if h.w.alreadyDelivered(ctx, r) {
+		return nil
+	}
 	if stop, err := h.w.expired(ctx, r); stop {
 		return err
 	}
@@ -185,10 +188,11 @@ func (w *Worker) fixFor(f policy.Failure) string {
 	return "check " + w.cfg.CredentialsVars
 }
 
-// done finishes a task whose goal state holds.
+// done finishes a task whose goal state holds; its delivered marker and
+// the removal of its failure state are batched (finisher.go).
 func (w *Worker) done(ctx context.Context, r run) {
 	if w.finished != nil {
 		w.finished(r.id)
 	}
-	w.cleaner.note(r.id)
+	w.finisher.note(r)
 }

@@ -57,7 +57,7 @@ type Worker struct {
 	throttle Throttle
 	finished func(taskID string) // Deps.OnFinished
 	srvs     servers
-	cleaner  *stateCleaner
+	finisher *finisher     // batched writes after a task ended well
 	archived *deadLettered // tasks just dead-lettered, for asynqLogger (log.go)
 	producer *tasks.Client // enqueues the split-off items of batches (split.go)
 	now      func() time.Time
@@ -83,7 +83,7 @@ func New(cfg Config, d Deps) (*Worker, error) {
 		state: &failureState{rdb: d.RDB, ttl: cfg.DeferMaxAge + 24*time.Hour},
 		creds: &credentialHealth{interval: cfg.CredentialsLogInterval, logger: logger},
 	}
-	w.cleaner = newStateCleaner(d.RDB, logger)
+	w.finisher = newFinisher(d.RDB, logger, cfg.DeliveredTTL)
 	w.archived = newDeadLettered()
 	srvs, err := w.newServers(d.Redis)
 	if err != nil {
@@ -146,9 +146,9 @@ func (w *Worker) Handler() asynq.Handler {
 // gracefully: in-flight tasks get ShutdownTimeout to finish, and asynq puts
 // back in their queue the ones that do not, so nothing is lost.
 func (w *Worker) Run(ctx context.Context) error {
-	cleanCtx, stopCleaner := context.WithCancel(context.Background())
-	w.cleaner.start(cleanCtx)
-	defer func() { stopCleaner(); w.cleaner.wait() }()
+	finishCtx, stopFinisher := context.WithCancel(context.Background())
+	w.finisher.start(finishCtx)
+	defer func() { stopFinisher(); w.finisher.wait() }()
 	if err := w.srvs.start(w.Handler()); err != nil {
 		return fmt.Errorf("dispatcher: start: %w", err)
 	}

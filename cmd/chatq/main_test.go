@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -59,12 +60,37 @@ func TestWorkerProcess_SIGTERMLosesNothing(t *testing.T) {
 	}
 }
 
+// built is the chatq binary, built once for every test of the process.
+var built struct {
+	once sync.Once
+	dir  string
+	bin  string
+	err  error
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if built.dir != "" {
+		_ = os.RemoveAll(built.dir)
+	}
+	os.Exit(code)
+}
+
+// buildChatq builds the chatq binary on first use and returns its path.
 func buildChatq(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "chatq")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
-	require.NoError(t, err, "go build: %s", out)
-	return bin
+	built.once.Do(func() {
+		if built.dir, built.err = os.MkdirTemp("", "chatq-bin-"); built.err != nil {
+			return
+		}
+		built.bin = filepath.Join(built.dir, "chatq")
+		out, err := exec.Command("go", "build", "-o", built.bin, ".").CombinedOutput()
+		if err != nil {
+			built.err = fmt.Errorf("go build: %w: %s", err, out)
+		}
+	})
+	require.NoError(t, built.err)
+	return built.bin
 }
 
 // waitExit waits for the process to exit 0 within a deadline.

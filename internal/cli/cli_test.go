@@ -6,6 +6,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hibiken/asynq"
 	"github.com/stretchr/testify/require"
@@ -32,6 +33,8 @@ func TestConfig_BadValuesExitTwoNamingTheVariable(t *testing.T) {
 		{"bad log level", "CHATQ_LOG_LEVEL", "loud", "CHATQ_LOG_LEVEL: must be debug, info, warn or error"},
 		{"bad queues", "CHATQ_QUEUES", "messages:0", "CHATQ_QUEUES: must be name:weight pairs"},
 		{"bad policy file", "CHATQ_POLICY_FILE", "testdata/missing.yaml", "CHATQ_POLICY_FILE:"},
+		{"delivered TTL inside asynq's recovery window", "CHATQ_DELIVERED_TTL", "90s",
+			"CHATQ_DELIVERED_TTL: must be 0 (no delivered markers) or at least 2m0s (asynq's recovery window)"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -151,5 +154,22 @@ func TestDemo_RunsHeadlessAndShowsEveryAction(t *testing.T) {
 	require.Equal(t, ExitOK, code, stderr)
 	for _, want := range []string{"delivered", "done", "retry", "defer", "refresh", "dead-letter", "Dead letters (6)", "invalid payload", "expired", "idempotency key welcome-erin enqueued twice: one task"} {
 		require.Contains(t, stdout, want)
+	}
+}
+
+func TestWorkerConfig_DeliveredTTL(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		env  time.Duration
+		want time.Duration
+	}{
+		{name: "0 turns the markers off", env: 0, want: -1},
+		{name: "a TTL is kept", env: 15 * time.Minute, want: 15 * time.Minute},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			require.Equal(t, tc.want, workerConfig(Config{DeliveredTTL: tc.env}).DeliveredTTL)
+		})
 	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/kelseyhightower/envconfig"
 
+	"github.com/chatq/chatq/dispatcher"
 	"github.com/chatq/chatq/tasks"
 )
 
@@ -53,6 +54,8 @@ type Config struct {
 	// Producer guarantees (README "Guarantees"): idempotency keys, expiry.
 	IdempotencyWindow time.Duration `envconfig:"IDEMPOTENCY_WINDOW" default:"24h"`
 	ExpiryDefaults    string        `envconfig:"EXPIRY_DEFAULTS"` // "message:send:2h,group:create:1h"
+	// DeliveredTTL keeps delivered markers (issue #10): 0 = none, else >= 2m.
+	DeliveredTTL time.Duration `envconfig:"DELIVERED_TTL" default:"10m"`
 
 	// Operations (README "Operate"): metrics and health, the web UI.
 	MetricsAddr     string        `envconfig:"METRICS_ADDR" default:"127.0.0.1:9090"` // "" = no metrics server
@@ -134,6 +137,8 @@ func (c Config) validate() error {
 	check(c.MaxPayloadBytes >= least, "MAX_PAYLOAD_BYTES", fmt.Sprintf(
 		"must be at least %d, the largest valid payload with CHATQ_MAX_MESSAGE_BYTES=%d", least, c.MaxMessageBytes))
 	check(c.IdempotencyWindow > 0, "IDEMPOTENCY_WINDOW", "must be positive")
+	check(c.DeliveredTTL == 0 || c.DeliveredTTL >= dispatcher.MinDeliveredTTL, "DELIVERED_TTL",
+		fmt.Sprintf("must be 0 (no delivered markers) or at least %s (asynq's recovery window)", dispatcher.MinDeliveredTTL))
 	_, expErr := parseExpiryDefaults(c.ExpiryDefaults)
 	check(expErr == nil, "EXPIRY_DEFAULTS", fmt.Sprint(expErr))
 	check(c.DeadLetterRetention >= 0, "DEADLETTER_RETENTION", "must not be negative (0 keeps dead letters forever)")

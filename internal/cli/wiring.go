@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
@@ -126,8 +127,17 @@ func workerConfig(c Config) dispatcher.Config {
 		Concurrency: c.Concurrency, Queues: c.Queues, QueueMode: c.QueueMode, PollInterval: c.PollInterval,
 		ShutdownTimeout: c.ShutdownTimeout, DeferMaxAttempts: c.DeferMaxAttempts,
 		DeferMaxAge: c.DeferMaxAge, Limits: c.limits(), CredentialsVars: c.credentialVars(),
-		MaxPayloadBytes: c.MaxPayloadBytes,
+		MaxPayloadBytes: c.MaxPayloadBytes, DeliveredTTL: deliveredTTL(c.DeliveredTTL),
 	}
+}
+
+// deliveredTTL maps CHATQ_DELIVERED_TTL's 0 (no markers) to the
+// dispatcher's negative value; its 0 means the default.
+func deliveredTTL(d time.Duration) time.Duration {
+	if d == 0 {
+		return -1
+	}
+	return d
 }
 
 // pingRedis fails fast, with the URL's host named, when Redis is not there.

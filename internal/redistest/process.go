@@ -25,6 +25,7 @@ type process struct {
 	Port    int
 	logPath string
 	exited  chan struct{}
+	cmd     *exec.Cmd // for the signals of Server (server.go)
 }
 
 // argsFunc returns the command line of a server on the given free ports.
@@ -61,6 +62,7 @@ func spawn(t testing.TB, dir, name, bin string, port int, args []string) *proces
 	}
 	cmd := exec.Command(bin, args...)
 	cmd.Dir, cmd.Stdout, cmd.Stderr = dir, logf, logf
+	p.cmd = cmd
 	if err := cmd.Start(); err != nil {
 		_ = logf.Close()
 		t.Fatalf("redistest: starting %s: %v", bin, err)

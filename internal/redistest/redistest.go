@@ -10,6 +10,8 @@
 // or Sentinel deployment (a master and one sentinel) on loopback ports for
 // one test, from the redis-server, redis-cli and redis-sentinel binaries;
 // without them the test is skipped, saying which package to install.
+// NewServer starts a private redis-server (optionally with AOF) that a test
+// may kill, restart, stop and continue: faults never touch a shared server.
 package redistest
 
 import (

@@ -14,7 +14,7 @@ import (
 
 // TestWorker_DeferredThenDeliveredLeavesNoState checks that the failure
 // state a deferral writes is deleted once the task is delivered (asynq's
-// retry count does not show deferrals, so this goes through the cleaner).
+// retry count does not show deferrals, so this goes through the finisher).
 func TestWorker_DeferredThenDeliveredLeavesNoState(t *testing.T) {
 	t.Parallel()
 	h := setup(t)

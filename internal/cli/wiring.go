@@ -74,6 +74,8 @@ func newAPI(c Config, hc *http.Client, rdb redis.UniversalClient, logger *slog.L
 	if err != nil {
 		return nil, nil, &ConfigError{Var: envPrefix + "_API_URL / " + envPrefix + "_APP_KEY", Rule: err.Error()}
 	}
+	api = api.WithSecrets(c.ClientSecret, c.AppCertificate) // whichever pair is set
+
 	tokens, err := newTokenSource(c, api, rdb, logger)
 	if err != nil {
 		return nil, nil, err

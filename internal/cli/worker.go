@@ -55,6 +55,14 @@ func runWorker(ctx context.Context, env Env) error {
 		return err
 	}
 	defer startDeadLetterLoops(c, logger, conn, w)()
+	if c.usesAppTokens() {
+		logger.Info("app tokens are minted locally: " + appTokenVars + " passed their format check, but the provider " +
+			"has no endpoint to verify a certificate against; a wrong one shows as the first call's 401 " +
+			"(credentials rejected, worker not ready)")
+	}
+	// A rejection at the start check keeps the worker up, not ready and
+	// deferring tasks, as for a rejection later (README "Authentication"):
+	// credentials fixed at the provider (an app created late) need no restart.
 	return w.Run(ctx)
 }
 

@@ -107,7 +107,7 @@ func enqueueFile(ctx context.Context, env Env, o enqueueOpts) error {
 	if err != nil {
 		return err
 	}
-	return withProducer(c, func(p *tasks.Client) error {
+	return withProducer(ctx, c, func(p *tasks.Client) error {
 		for i, l := range lines {
 			lineOpts, _ := l.Options() // ReadLines checked them
 			id, err := p.Enqueue(ctx, l.Type, l.Payload, append(slices.Clone(opts), lineOpts...)...)
@@ -131,16 +131,17 @@ func openInput(env Env, name string) (io.Reader, func(), error) {
 	return f, func() { _ = f.Close() }, nil
 }
 
-// withProducer runs fn with a producer on CHATQ_REDIS_URL.
-func withProducer(c Config, fn func(*tasks.Client) error) error {
-	conn, rdb, err := redisConn(c)
+// withProducer runs fn with a producer on CHATQ_REDIS_URL, once Redis has
+// answered a ping; Redis going away during fn is reported as such.
+func withProducer(ctx context.Context, c Config, fn func(*tasks.Client) error) error {
+	conn, rdb, err := openRedis(ctx, c)
 	if err != nil {
 		return err
 	}
 	_ = rdb.Close()
 	p := tasks.NewClient(conn, c.producerConfig())
 	defer p.Close()
-	return fn(p)
+	return asRedisDown(c, fn(p))
 }
 
 // enqueueOne enqueues one payload built from flags.
@@ -157,7 +158,7 @@ func enqueueOne(ctx context.Context, env Env, o *enqueueOpts, taskType string, p
 	if err != nil {
 		return err
 	}
-	return withProducer(c, func(p *tasks.Client) error {
+	return withProducer(ctx, c, func(p *tasks.Client) error {
 		id, err := p.Enqueue(ctx, taskType, b, opts...)
 		var ve *tasks.ValidationError
 		if errors.As(err, &ve) {

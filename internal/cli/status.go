@@ -23,7 +23,7 @@ func newStatusCmd(env Env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			_, rdb, err := redisConn(c)
+			_, rdb, err := openRedis(cmd.Context(), c)
 			if err != nil {
 				return err
 			}

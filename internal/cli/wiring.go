@@ -135,7 +135,7 @@ func workerConfig(c Config) dispatcher.Config {
 // pingRedis fails fast, with the URL's host named, when Redis is not there.
 func pingRedis(ctx context.Context, rdb redis.UniversalClient) error {
 	if err := rdb.Ping(ctx).Err(); err != nil {
-		return fmt.Errorf("redis (CHATQ_REDIS_URL) does not answer: %w", err)
+		return &redisDownError{Var: redisURLVar, Cause: err}
 	}
 	return nil
 }

@@ -57,6 +57,7 @@ type Client struct {
 	timeout    time.Duration
 	maxErrBody int64
 	userAgent  string
+	secrets    []string // redacted from provider text besides each call's token (WithSecrets)
 }
 
 // New validates cfg, applies its defaults and returns a Client. Errors name
@@ -157,15 +158,16 @@ func (c *Client) do(ctx context.Context, r request) error {
 	if err != nil {
 		return fmt.Errorf("agora: %s: %w", op, err)
 	}
+	secrets := c.secretsFor(r)
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return transportError(ctx, op, err)
+		return transportError(ctx, op, err, secrets)
 	}
 	defer closeBody(resp.Body)
-	if err := checkResponse(resp, op, c.maxErrBody, r.token.Value(), r.secret); err != nil {
+	if err := checkResponse(resp, op, c.maxErrBody, secrets...); err != nil {
 		return err
 	}
-	return decodeBody(ctx, op, resp.Body, r.out)
+	return decodeBody(ctx, op, resp.Body, r.out, secrets)
 }
 
 // newRequest builds the HTTP request for r with the headers every call sends.
@@ -196,27 +198,30 @@ func (c *Client) newRequest(ctx context.Context, r request) (*http.Request, erro
 	return req, nil
 }
 
-// decodeBody reads at most maxSuccessBody bytes of a 2xx body into out.
-func decodeBody(ctx context.Context, op string, body io.Reader, out any) error {
+// decodeBody reads at most maxSuccessBody bytes of a 2xx body into out. A
+// decode error's text may quote the body, so it is scrubbed of secrets.
+func decodeBody(ctx context.Context, op string, body io.Reader, out any, secrets []string) error {
 	if out == nil {
 		return nil
 	}
 	b, err := io.ReadAll(io.LimitReader(body, maxSuccessBody+1))
 	if err != nil {
-		return transportError(ctx, op, err)
+		return transportError(ctx, op, err, secrets)
 	}
 	if len(b) > maxSuccessBody {
 		return fmt.Errorf("agora: %s: response body exceeds %d bytes: %w", op, maxSuccessBody, ErrMalformedResponse)
 	}
 	if err := json.Unmarshal(b, out); err != nil {
-		return fmt.Errorf("agora: %s: decoding response: %w: %w", op, ErrMalformedResponse, err)
+		return fmt.Errorf("agora: %s: decoding response: %w: %w", op, ErrMalformedResponse, scrubError(err, secrets))
 	}
 	return nil
 }
 
 // transportError classifies an error of the transport (or of reading a body).
 // The caller's cancellation wins over the transport error it caused (STYLE 14).
-func transportError(ctx context.Context, op string, err error) error {
+// A transport error can quote what the server sent (a malformed status line),
+// so its text is scrubbed of secrets.
+func transportError(ctx context.Context, op string, err error, secrets []string) error {
 	if ctxErr := ctx.Err(); ctxErr != nil {
 		return fmt.Errorf("agora: %s: %w", op, ctxErr)
 	}
@@ -225,7 +230,7 @@ func transportError(ctx context.Context, op string, err error) error {
 	if errors.As(err, &urlErr) {
 		err = urlErr.Err // Op already names the call; the URL would only repeat it
 	}
-	return &NetworkError{Op: op, Timeout: timeout, Err: err}
+	return &NetworkError{Op: op, Timeout: timeout, Err: scrubError(err, secrets)}
 }
 
 // isTimeout reports whether err is a deadline or a timeout of any layer.

@@ -29,6 +29,9 @@
 //
 // Secrets: a Token's value is readable only through Token.Value; its String,
 // GoString and LogValue methods redact it. No error string contains a token or
-// the client secret: provider-supplied error text is scrubbed of both, and
-// transport errors never include request headers or bodies.
+// a secret the client was given (Client.WithSecrets: the client secret, the
+// app certificate): every provider text the client reports — the fields of an
+// *APIError, the text of a *NetworkError or a decode error, the per-user
+// reasons of batch answers — is scrubbed of them, and transport errors never
+// include request headers or bodies.
 package agora

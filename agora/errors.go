@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -69,6 +70,62 @@ func redact(text string, secrets []string) string {
 		}
 	}
 	return text
+}
+
+// WithSecrets returns a copy of c that also replaces each non-empty secret
+// (the client secret, the app certificate) with "[redacted]" in every
+// provider text it reports: the fields of an *APIError (code, description,
+// exception, body excerpt), the text of a *NetworkError and of a decode
+// error, and the per-user reasons of batch answers. The token of each call
+// is always redacted. The wiring gives it every credential it holds; a
+// provider (or a proxy, or a fault) that echoes one must not leak it into a
+// log, an error or a dead letter.
+func (c *Client) WithSecrets(secrets ...string) *Client {
+	cp := *c
+	cp.secrets = slices.Clone(c.secrets)
+	for _, s := range secrets {
+		if s != "" {
+			cp.secrets = append(cp.secrets, s)
+		}
+	}
+	return &cp
+}
+
+// secretsFor lists what is scrubbed from the provider's text about r.
+func (c *Client) secretsFor(r request) []string {
+	return append(slices.Clip(c.secrets), r.token.Value(), r.secret)
+}
+
+// itemReason is a per-user reason of a batch answer, scrubbed of the
+// client's secrets and of tok and made safe for one log line.
+func (c *Client) itemReason(reason string, tok Token) string {
+	return sanitize(redact(reason, append(slices.Clip(c.secrets), tok.Value())), fieldLen)
+}
+
+// redactedError is an error whose text held a secret: Error is the
+// redacted text, and Is still answers for the original chain (a deadline
+// stays a deadline), but neither the original error nor its text is handed
+// out (no Unwrap, no As).
+type redactedError struct {
+	msg  string
+	orig error
+}
+
+func (e *redactedError) Error() string { return e.msg }
+
+// Is reports whether the original error matches target.
+func (e *redactedError) Is(target error) bool { return errors.Is(e.orig, target) }
+
+// scrubError returns err, or a *redactedError when its text holds a secret.
+func scrubError(err error, secrets []string) error {
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	if red := redact(msg, secrets); red != msg {
+		return &redactedError{msg: red, orig: err}
+	}
+	return err
 }
 
 // NetworkError is a call that got no HTTP answer: connection refused or reset,

@@ -124,7 +124,11 @@ func (c *Client) RemoveGroupMembers(ctx context.Context, tok Token, groupID stri
 	if err != nil {
 		return RemoveMembersResult{}, fmt.Errorf("agora: DELETE %s: decoding data: %w: %w", path, ErrMalformedResponse, err)
 	}
-	return removeResult(usernames, results), nil
+	res := removeResult(usernames, results)
+	for i := range res.Failed {
+		res.Failed[i].Reason = c.itemReason(res.Failed[i].Reason, tok)
+	}
+	return res, nil
 }
 
 // memberResults decodes data, an object or an array of objects.

@@ -63,7 +63,7 @@ func (c *Client) RegisterUsers(ctx context.Context, tok Token, users []tasks.Use
 	var failures []registerFailure
 	if json.Unmarshal(out.Data, &failures) == nil {
 		for _, f := range failures {
-			res.Existing = append(res.Existing, ItemFailure(f))
+			res.Existing = append(res.Existing, ItemFailure{Username: f.Username, Reason: c.itemReason(f.Reason, tok)})
 		}
 	}
 	return res, nil

@@ -18,7 +18,7 @@ func TestRun_Smoke(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs every benchmark scenario (about 20 s)")
 	}
-	db := redistest.New(t)
+	db := redistest.Private(t) // the scenarios flush their database between runs
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	rows, err := bench.Run(ctx, bench.Env{Redis: db.Opt, RDB: db.Client}, bench.Options{Smoke: true, Outage: time.Second})

@@ -38,6 +38,10 @@ type Config struct {
 	// CredentialsLogInterval is how often a credentials problem is logged.
 	// Default 1m.
 	CredentialsLogInterval time.Duration
+	// CheckCredentials makes Run ask the token source for a token before
+	// taking tasks, so that rejected credentials are reported at start;
+	// Ready fails until the check has run. chatq worker sets it.
+	CheckCredentials bool
 	// CredentialsVars and AppKeyVar name the settings an operator must fix
 	// when the provider rejects the credentials or does not know the app.
 	CredentialsVars string

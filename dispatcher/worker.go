@@ -81,7 +81,7 @@ func New(cfg Config, d Deps) (*Worker, error) {
 		cfg: cfg, api: d.API, tokens: d.Tokens, policy: d.Policy, dead: d.DeadLetters,
 		logger: logger, now: time.Now, observer: d.Observer, throttle: d.Throttle, finished: d.OnFinished,
 		state: &failureState{rdb: d.RDB, ttl: cfg.DeferMaxAge + 24*time.Hour},
-		creds: &credentialHealth{interval: cfg.CredentialsLogInterval, logger: logger},
+		creds: &credentialHealth{interval: cfg.CredentialsLogInterval, logger: logger, unchecked: cfg.CheckCredentials},
 	}
 	w.finisher = newFinisher(d.RDB, logger, cfg.DeliveredTTL)
 	w.archived = newDeadLettered()
@@ -149,6 +149,9 @@ func (w *Worker) Run(ctx context.Context) error {
 	finishCtx, stopFinisher := context.WithCancel(context.Background())
 	w.finisher.start(finishCtx)
 	defer func() { stopFinisher(); w.finisher.wait() }()
+	if w.cfg.CheckCredentials {
+		w.checkCredentials(ctx)
+	}
 	if err := w.srvs.start(w.Handler()); err != nil {
 		return fmt.Errorf("dispatcher: start: %w", err)
 	}
@@ -163,8 +166,9 @@ func (w *Worker) Run(ctx context.Context) error {
 	return nil
 }
 
-// Ready reports whether the worker can deliver: not shutting down and the
-// provider accepting its credentials.
+// Ready reports whether the worker can deliver: not shutting down, the
+// start check of the credentials done (Config.CheckCredentials) and the
+// provider accepting them.
 func (w *Worker) Ready() error {
 	if w.stopping.Load() {
 		return errors.New("dispatcher: shutting down")

@@ -119,8 +119,11 @@ func (m *Monitor) serveTokens(w http.ResponseWriter, _ *http.Request) {
 		reply.Ready, reply.Credentials = err == nil, "ok"
 		if err != nil {
 			reply.NotReady = err.Error()
-			if errors.Is(err, dispatcher.ErrCredentialsRejected) {
+			switch {
+			case errors.Is(err, dispatcher.ErrCredentialsRejected):
 				reply.Credentials = "rejected"
+			case errors.Is(err, dispatcher.ErrCredentialsUnchecked):
+				reply.Credentials = "unknown" // the start check has not run yet
 			}
 		}
 	}

@@ -225,6 +225,8 @@ func TestAPI_Tokens(t *testing.T) {
 			wantAvailable: true, wantCredentials: "rejected"},
 		{name: "shutting down", ready: func() error { return errors.New("dispatcher: shutting down") },
 			wantAvailable: true, wantCredentials: "ok"},
+		{name: "start check not run yet", ready: func() error { return dispatcher.ErrCredentialsUnchecked },
+			wantAvailable: true, wantCredentials: "unknown"},
 	}
 	for _, tt := range tests {
 		b := setup(t, func(c *monitor.Config) { c.Tokens, c.Ready = tt.tokens, tt.ready })

@@ -9,6 +9,8 @@
 //     time, so Token costs no Redis round trip.
 //   - Shared token: {chatq}:token:<name> holds "<expiry ms> <refresh ms>
 //     <token>" with a TTL at the token's expiry. Every process reads it.
+//     The name carries a fingerprint of the credentials (CredentialsName),
+//     so processes with other credentials never share a token.
 //   - Refresh: one process takes {chatq}:token:<name>:lock (SET NX PX, a
 //     random fence, released by a Lua compare-and-delete), fetches, and
 //     writes the new token; the others poll the key for a bounded time and

@@ -26,8 +26,11 @@ type FetchFunc func(ctx context.Context) (agora.Token, error)
 type Config struct {
 	// Redis holds the shared token. Required.
 	Redis redis.UniversalClient
-	// Name identifies the credentials: the app key for client_credentials,
-	// the App ID for app tokens. Required. Keys are {chatq}:token:<Name>….
+	// Name identifies the credentials, secret included: CredentialsName
+	// of the app key, client id and secret for client_credentials, of the
+	// App ID and certificate for app tokens, so that processes with other
+	// credentials never share the token. Required. Keys are
+	// {chatq}:token:<Name>….
 	Name string
 	// Fetch gets a new token. Required.
 	Fetch FetchFunc

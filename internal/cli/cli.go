@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 
 	"github.com/spf13/cobra"
 )
@@ -35,14 +36,21 @@ func usagef(format string, args ...any) error {
 
 // Main runs the chatq command line and returns the process exit code.
 func Main(ctx context.Context, args []string, env Env) int {
+	logger := processLogger(env.Stderr)
+	defer routeRedisLogs(logger)()
 	root := newRoot(env)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return ExitOK
 	}
-	fmt.Fprintln(env.Stderr, "chatq:", err)
-	return exitCode(err)
+	code := exitCode(err)
+	if jsonLogs() {
+		logger.Error("chatq: "+err.Error(), slog.Int("exit_code", code)) // stderr stays JSON lines
+	} else {
+		fmt.Fprintln(env.Stderr, "chatq:", err)
+	}
+	return code
 }
 
 func exitCode(err error) int {

@@ -59,17 +59,24 @@ func (c Config) requireCredentials() error {
 }
 
 // newTokenSource builds the chosen credentials source and shares its token
-// with the fleet through Redis ({chatq}:token:<app id or app key>).
+// with the fleet through Redis, under {chatq}:token:<app key or App ID>:
+// <fingerprint of the credentials> (tokenstore.CredentialsName): a worker
+// whose secret differs never uses a token another fleet cached.
 func newTokenSource(c Config, api *agora.Client, rdb redis.UniversalClient, logger *slog.Logger) (*tokenstore.Source, error) {
-	name, fetch := c.AppKey, tokenstore.FetchFunc(func(ctx context.Context) (agora.Token, error) {
+	fetch := tokenstore.FetchFunc(func(ctx context.Context) (agora.Token, error) {
 		return api.RequestToken(ctx, c.ClientID, c.ClientSecret, c.TokenTTL)
 	})
+	public, secret, salt := c.AppKey, c.ClientSecret, c.ClientID
 	if c.usesAppTokens() {
 		src, err := agora.NewAppTokenSource(agora.AppTokenConfig{AppID: c.AppID, AppCertificate: c.AppCertificate, TTL: c.TokenTTL})
 		if err != nil {
 			return nil, &ConfigError{Var: envPrefix + "_APP_ID / " + envPrefix + "_APP_CERTIFICATE", Rule: err.Error()}
 		}
-		name, fetch = c.AppID, src.Mint
+		fetch, public, secret, salt = src.Mint, c.AppID, c.AppCertificate, ""
+	}
+	name, err := tokenstore.CredentialsName(public, secret, salt)
+	if err != nil {
+		return nil, fmt.Errorf("token store: %w", err)
 	}
 	s, err := tokenstore.New(tokenstore.Config{Redis: rdb, Name: name, Fetch: fetch, Logger: logger})
 	if err != nil {

@@ -112,12 +112,8 @@ func openDL(ctx context.Context) (*dlConn, error) {
 	if err != nil {
 		return nil, err
 	}
-	conn, rdb, err := redisConn(c)
+	conn, rdb, err := openRedis(ctx, c)
 	if err != nil {
-		return nil, err
-	}
-	if err := pingRedis(ctx, rdb); err != nil {
-		_ = rdb.Close()
 		return nil, err
 	}
 	store := deadletter.NewStoreWithConfig(rdb, deadletter.StoreConfig{AuditMaxLen: c.DeadLetterAuditMaxEntries})

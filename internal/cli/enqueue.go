@@ -128,16 +128,17 @@ func openInput(env Env, name string) (io.Reader, func(), error) {
 	return f, func() { _ = f.Close() }, nil
 }
 
-// withProducer runs fn with a producer on CHATQ_REDIS_URL.
-func withProducer(c Config, fn func(*tasks.Client) error) error {
-	conn, rdb, err := redisConn(c)
+// withProducer runs fn with a producer on CHATQ_REDIS_URL, once Redis has
+// answered a ping; Redis going away during fn is reported as such.
+func withProducer(ctx context.Context, c Config, fn func(*tasks.Client) error) error {
+	conn, rdb, err := openRedis(ctx, c)
 	if err != nil {
 		return err
 	}
 	_ = rdb.Close()
 	p := tasks.NewClient(conn, c.producerConfig())
 	defer p.Close()
-	return fn(p)
+	return asRedisDown(c, fn(p))
 }
 
 // enqueueOne enqueues one payload built from flags. Every check runs before
@@ -155,7 +156,7 @@ func enqueueOne(ctx context.Context, env Env, fl *pflag.FlagSet, o *enqueueOpts,
 	if err != nil {
 		return fmt.Errorf("encode payload: %w", err)
 	}
-	return withProducer(c, func(p *tasks.Client) error {
+	return withProducer(ctx, c, func(p *tasks.Client) error {
 		if err := p.Check(taskType, b, opts...); err != nil {
 			return usagef("%w", err)
 		}

@@ -38,6 +38,9 @@ type fileBatch struct {
 	readErr error // ReadLines' errors: bad lines, a read error
 	opts    []tasks.Option
 	digest  string // hex SHA-256 of the input; "" = --no-file-keys
+	// redisDown names a Redis that went away midway (asRedisDown) inside
+	// the error that says which lines are enqueued; nil = as is.
+	redisDown func(error) error
 }
 
 // enqueueFile checks every line of the file (or stdin), flags included, and
@@ -60,7 +63,8 @@ func enqueueFile(ctx context.Context, env Env, fl *pflag.FlagSet, o enqueueOpts)
 	}
 	defer closeFn()
 	b := readBatch(r, c.limits(), opts, !o.noFileKeys)
-	return withProducer(c, func(p *tasks.Client) error { return b.enqueue(ctx, env, p) })
+	b.redisDown = func(err error) error { return asRedisDown(c, err) }
+	return withProducer(ctx, c, func(p *tasks.Client) error { return b.enqueue(ctx, env, p) })
 }
 
 // readBatch reads every line of r; fileKeys derives a key for each line
@@ -160,6 +164,9 @@ func (b *fileBatch) midwayError(l tasks.Line, done int, err error) error {
 	if b.digest == "" {
 		rerun = "with --no-file-keys a rerun of the same file enqueues the lines already enqueued again (except lines " +
 			"with their own \"key\"): remove them from the file first"
+	}
+	if b.redisDown != nil {
+		err = b.redisDown(err)
 	}
 	return fmt.Errorf("line %d: enqueued %d of %d lines, then: %w\n%s", l.Number, done, len(b.lines), err, rerun)
 }

@@ -32,7 +32,7 @@ func runMonitor(ctx context.Context, env Env) error {
 	if err != nil {
 		return err
 	}
-	conn, rdb, err := redisConn(c)
+	conn, rdb, err := openRedis(ctx, c) // asynqmon without Redis would show only errors
 	if err != nil {
 		return err
 	}

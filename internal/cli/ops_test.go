@@ -62,7 +62,7 @@ func httpGet(t *testing.T, url, user, pass string) (int, string) {
 // TestDemo_MonitorAnswersWhileRunning runs the demo headless with the
 // monitor on and checks the UI and chatq's API over HTTP.
 func TestDemo_MonitorAnswersWhileRunning(t *testing.T) {
-	db := redistest.New(t)
+	db := redistest.Private(t) // the demo flushes its database
 	t.Setenv("CHATQ_MONITOR_ADDR", "127.0.0.1:0")
 	t.Setenv("CHATQ_MONITOR_USER", opsUser)
 	t.Setenv("CHATQ_MONITOR_PASSWORD", opsPassword)
@@ -113,7 +113,7 @@ func TestDemo_MonitorAnswersWhileRunning(t *testing.T) {
 // TestDemo_LogsCarryNoSecrets runs the whole demo with the JSON decision
 // log and the monitor on, and greps every line for the secrets.
 func TestDemo_LogsCarryNoSecrets(t *testing.T) {
-	db := redistest.New(t)
+	db := redistest.Private(t) // the demo flushes its database
 	t.Setenv("CHATQ_LOG_FORMAT", "json")
 	t.Setenv("CHATQ_LOG_LEVEL", "debug")
 	t.Setenv("CHATQ_MONITOR_ENABLED", "true")

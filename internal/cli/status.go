@@ -87,14 +87,11 @@ func readFleetStatus(ctx context.Context) (fleetStatus, error) {
 	if err != nil {
 		return fleetStatus{}, err
 	}
-	conn, rdb, err := redisConn(c)
+	conn, rdb, err := openRedis(ctx, c)
 	if err != nil {
 		return fleetStatus{}, err
 	}
 	defer rdb.Close()
-	if err := pingRedis(ctx, rdb); err != nil {
-		return fleetStatus{}, err
-	}
 	var st fleetStatus
 	if err := st.readThrottle(ctx, rdb); err != nil {
 		return st, err

@@ -75,6 +75,8 @@ func newAPI(c Config, hc *http.Client, rdb redis.UniversalClient, logger *slog.L
 	if err != nil {
 		return nil, nil, &ConfigError{Var: envPrefix + "_API_URL / " + envPrefix + "_APP_KEY", Rule: err.Error()}
 	}
+	api = api.WithSecrets(c.ClientSecret, c.AppCertificate) // whichever pair is set
+
 	tokens, err := newTokenSource(c, api, rdb, logger)
 	if err != nil {
 		return nil, nil, err
@@ -128,6 +130,7 @@ func workerConfig(c Config) dispatcher.Config {
 		ShutdownTimeout: c.ShutdownTimeout, DeferMaxAttempts: c.DeferMaxAttempts,
 		DeferMaxAge: c.DeferMaxAge, Limits: c.limits(), CredentialsVars: c.credentialVars(),
 		MaxPayloadBytes: c.MaxPayloadBytes, DeliveredTTL: deliveredTTL(c.DeliveredTTL),
+		CheckCredentials: true,
 	}
 }
 
@@ -143,7 +146,7 @@ func deliveredTTL(d time.Duration) time.Duration {
 // pingRedis fails fast, with the URL's host named, when Redis is not there.
 func pingRedis(ctx context.Context, rdb redis.UniversalClient) error {
 	if err := rdb.Ping(ctx).Err(); err != nil {
-		return fmt.Errorf("redis (CHATQ_REDIS_URL) does not answer: %w", err)
+		return &redisDownError{Var: redisURLVar, Cause: err}
 	}
 	return nil
 }

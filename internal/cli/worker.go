@@ -51,7 +51,7 @@ func runWorker(ctx context.Context, env Env) error {
 		return err
 	}
 	defer stopOps()
-	if err := waitForRedis(ctx, rdb, c.RedisStartWait); err != nil {
+	if err := waitForRedis(ctx, c, rdb); err != nil {
 		return err
 	}
 	defer startDeadLetterLoops(c, logger, conn, w)()
@@ -60,12 +60,23 @@ func runWorker(ctx context.Context, env Env) error {
 		return err
 	}
 	defer stopPublisher()
+	if c.usesAppTokens() {
+		logger.Info("app tokens are minted locally: " + appTokenVars + " passed their format check, but the provider " +
+			"has no endpoint to verify a certificate against; a wrong one shows as the first call's 401 " +
+			"(credentials rejected, worker not ready)")
+	}
+	// A rejection at the start check keeps the worker up, not ready and
+	// deferring tasks, as for a rejection later (README "Authentication"):
+	// credentials fixed at the provider (an app created late) need no restart.
 	return w.Run(ctx)
 }
 
 // waitForRedis retries the first ping with backoff for a bounded time: in
-// a compose stack the worker may start before Redis does.
-func waitForRedis(ctx context.Context, rdb redis.UniversalClient, wait time.Duration) error {
+// a compose stack the worker may start before Redis does. Its error names
+// the last cause seen (a refused connection, a timeout), not the deadline
+// that ended the wait.
+func waitForRedis(ctx context.Context, c Config, rdb redis.UniversalClient) error {
+	wait := c.RedisStartWait
 	b := backoff.NewExponentialBackOff()
 	b.InitialInterval = 200 * time.Millisecond
 	b.MaxInterval = 5 * time.Second
@@ -73,19 +84,23 @@ func waitForRedis(ctx context.Context, rdb redis.UniversalClient, wait time.Dura
 	// The deadline also bounds a ping in flight (go-redis retries dials).
 	wctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
+	dials := watchDials(rdb)
 	var last error
 	op := func() error {
-		last = pingRedis(wctx, rdb)
-		return last
+		err := rdb.Ping(wctx).Err()
+		if err != nil && wctx.Err() == nil {
+			last = err // the deadline's own error would hide the cause
+		}
+		return err
 	}
 	if err := backoff.Retry(op, backoff.WithContext(b, wctx)); err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err() // interrupted, not timed out
 		}
-		if last != nil {
-			err = last
+		if last == nil {
+			last = dials.cause(err)
 		}
-		return fmt.Errorf("gave up after %s: %w", wait, err)
+		return &redisDownError{Var: c.redisVar(), Cause: fmt.Errorf("%w (gave up after %s)", last, wait)}
 	}
 	return nil
 }

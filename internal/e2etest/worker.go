@@ -84,7 +84,9 @@ func (f *Fleet) api(o Options) *agora.Client {
 	}
 	api, err := agora.New(cfg)
 	require.NoError(f.T, err)
-	return api
+	// As chatq's wiring does with the credentials it holds; a test worker
+	// holds both pairs.
+	return api.WithSecrets(ClientSecret, AppCertificate)
 }
 
 func (w *Worker) tokens(o Options, api *agora.Client, rdb redis.UniversalClient, logger *slog.Logger) agora.TokenSource {

@@ -54,29 +54,40 @@ func startProcess(t testing.TB, dir, name, bin string, nports int, args argsFunc
 
 func spawn(t testing.TB, dir, name, bin string, port int, args []string) *process {
 	t.Helper()
+	p, cmd, err := start(dir, name, bin, port, args)
+	if err != nil {
+		t.Fatalf("redistest: %v", err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		<-p.exited
+	})
+	return p
+}
+
+// start runs bin with its output in dir/name.log; p.exited closes when it
+// ends.
+func start(dir, name, bin string, port int, args []string) (*process, *exec.Cmd, error) {
 	p := &process{Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), Port: port,
 		logPath: filepath.Join(dir, name+".log"), exited: make(chan struct{})}
 	logf, err := os.Create(p.logPath)
 	if err != nil {
-		t.Fatalf("redistest: %s log: %v", name, err)
+		return nil, nil, fmt.Errorf("%s log: %w", name, err)
 	}
 	cmd := exec.Command(bin, args...)
 	cmd.Dir, cmd.Stdout, cmd.Stderr = dir, logf, logf
+	dieWithParent(cmd)
 	p.cmd = cmd
 	if err := cmd.Start(); err != nil {
 		_ = logf.Close()
-		t.Fatalf("redistest: starting %s: %v", bin, err)
+		return nil, nil, fmt.Errorf("starting %s: %w", bin, err)
 	}
 	go func() {
 		_ = cmd.Wait()
 		_ = logf.Close()
 		close(p.exited)
 	}()
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		<-p.exited
-	})
-	return p
+	return p, cmd, nil
 }
 
 func (p *process) hasExited() bool {

@@ -2,9 +2,19 @@
 //
 // Which Redis: CHATQ_TEST_REDIS_URL when set (CI always sets it); otherwise
 // 127.0.0.1:6379 when something answers there; otherwise an in-process
-// miniredis, which the test log says. Databases 1..14 of a real server are
-// leased through keys in database 0, so tests in parallel packages never share
-// one; a leased database is flushed before use and after the test.
+// miniredis, which the test log says.
+//
+// A real server's databases 1..14 are leased one per test, and only a
+// database that is empty or carries the test marker (MarkerKey, set when a
+// test leases it) qualifies: a database holding anything else is someone's
+// data and is never written or flushed. The marker is the lease itself (its
+// value holds the lease's expiry and owner), claimed by a Lua script that
+// checks, flushes and marks in one step, so parallel test processes never
+// share a database and a crashed test's leftovers are flushed by the next
+// lease. When no database qualifies (every one holds foreign data, or every
+// one stays leased for leaseWait), the test process starts a redis-server of
+// its own on a free loopback port (miniredis when redis-server is not
+// installed) and the test log says so.
 //
 // NewCluster and NewSentinel start a private Redis Cluster (three masters)
 // or Sentinel deployment (a master and one sentinel) on loopback ports for
@@ -19,6 +29,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"os/exec"
 	"strconv"
 	"sync"
 	"testing"
@@ -32,14 +43,11 @@ import (
 // EnvURL names the variable that points tests at a Redis server.
 const EnvURL = "CHATQ_TEST_REDIS_URL"
 
-const (
-	firstDB   = 1
-	lastDB    = 14 // 15 is the demo's
-	leaseTTL  = 15 * time.Minute
-	leaseWait = 3 * time.Minute
-)
+// MarkerKey is set in a database while a test leases it; a database that
+// holds keys but not this one is never touched.
+const MarkerKey = "chatq-test:marker"
 
-// DB is one leased, empty Redis database.
+// DB is one leased, empty Redis database (but for MarkerKey).
 type DB struct {
 	// URL is a redis:// URL selecting the database, for code that takes config.
 	URL string
@@ -54,29 +62,34 @@ func New(t testing.TB) *DB {
 	t.Helper()
 	base, ok := serverURL()
 	if !ok {
+		t.Log("redistest: no Redis answers on 127.0.0.1:6379 and " + EnvURL + " is unset; using in-process miniredis")
 		return newMiniredis(t)
 	}
 	opt, err := redis.ParseURL(base)
 	if err != nil {
 		t.Fatalf("redistest: %s: %v", EnvURL, err)
 	}
-	db := lease(t, opt)
-	o := *opt
-	o.DB = db
-	client := redis.NewClient(&o)
-	ctx := context.Background()
-	if err := client.FlushDB(ctx).Err(); err != nil {
-		t.Fatalf("redistest: flush db %d: %v", db, err)
+	db, why := leaseOn(t, opt, leaseWait)
+	if db != nil {
+		return db
 	}
-	t.Cleanup(func() {
-		_ = client.FlushDB(context.Background()).Err()
-		_ = client.Close()
-	})
-	return &DB{
-		URL:    fmt.Sprintf("redis://%s/%d", o.Addr, db),
-		Opt:    asynq.RedisClientOpt{Addr: o.Addr, Password: o.Password, Username: o.Username, DB: db},
-		Client: client,
+	return onOwnServer(t, fmt.Sprintf("redistest: Redis on %s: %s", opt.Addr, why))
+}
+
+// Keys returns every key of the database but MarkerKey.
+func (db *DB) Keys(t testing.TB) []string {
+	t.Helper()
+	keys, err := db.Client.Keys(context.Background(), "*").Result()
+	if err != nil {
+		t.Fatalf("redistest: keys: %v", err)
 	}
+	out := keys[:0]
+	for _, k := range keys {
+		if k != MarkerKey {
+			out = append(out, k)
+		}
+	}
+	return out
 }
 
 var probe struct {
@@ -102,42 +115,25 @@ func serverURL() (string, bool) {
 	return probe.url, probe.ok
 }
 
-// lease takes a free database number through SET NX in database 0.
-func lease(t testing.TB, opt *redis.Options) int {
+// onOwnServer leases a database of this test process's own redis-server,
+// started on first use, after saying why (the shared server had none).
+func onOwnServer(t testing.TB, why string) *DB {
 	t.Helper()
-	o := *opt
-	o.DB = 0
-	admin := redis.NewClient(&o)
-	ctx := context.Background()
-	deadline := time.Now().Add(leaseWait)
-	owner := fmt.Sprintf("%s:%d:%d", t.Name(), os.Getpid(), time.Now().UnixNano())
-	for {
-		for db := firstDB; db <= lastDB; db++ {
-			key := "chatq-test:lease:" + strconv.Itoa(db)
-			ok, err := admin.SetNX(ctx, key, owner, leaseTTL).Result()
-			if err != nil {
-				_ = admin.Close()
-				t.Fatalf("redistest: lease db: %v", err)
-			}
-			if ok {
-				t.Cleanup(func() {
-					_ = admin.Del(context.Background(), key).Err()
-					_ = admin.Close()
-				})
-				return db
-			}
-		}
-		if time.Now().After(deadline) {
-			_ = admin.Close()
-			t.Fatalf("redistest: no free database in %d..%d after %s", firstDB, lastDB, leaseWait)
-		}
-		time.Sleep(50 * time.Millisecond) // polling a lease, not waiting for work under test
+	addr, err := ownServer()
+	if err != nil {
+		t.Logf("%s; %v; using in-process miniredis", why, err)
+		return newMiniredis(t)
 	}
+	t.Logf("%s; using this test process's own redis-server on %s", why, addr)
+	db, why := leaseOn(t, &redis.Options{Addr: addr}, leaseWait)
+	if db == nil {
+		t.Fatalf("redistest: own redis-server on %s: %s", addr, why)
+	}
+	return db
 }
 
 func newMiniredis(t testing.TB) *DB {
 	t.Helper()
-	t.Log("redistest: no Redis answers on 127.0.0.1:6379 and " + EnvURL + " is unset; using in-process miniredis")
 	mr := miniredis.RunT(t)
 	client := redis.NewClient(&redis.Options{Addr: mr.Addr()})
 	t.Cleanup(func() { _ = client.Close() })
@@ -146,4 +142,23 @@ func newMiniredis(t testing.TB) *DB {
 		Opt:    asynq.RedisClientOpt{Addr: mr.Addr()},
 		Client: client,
 	}
+}
+
+// Private returns database 0 of a redis-server started for this test
+// alone (killed at cleanup), for code under test that claims or flushes a
+// whole database, such as the demo: a leased database must keep its
+// marker. Without redis-server it is an in-process miniredis.
+func Private(t testing.TB) *DB {
+	t.Helper()
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		t.Log("redistest: redis-server is not on PATH; using in-process miniredis for a private server")
+		return newMiniredis(t)
+	}
+	p := startProcess(t, t.TempDir(), "private", bin, 1, func(ports []int) []string {
+		return []string{"--port", strconv.Itoa(ports[0]), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"}
+	})
+	client := redis.NewClient(&redis.Options{Addr: p.Addr})
+	t.Cleanup(func() { _ = client.Close() })
+	return &DB{URL: "redis://" + p.Addr + "/0", Opt: asynq.RedisClientOpt{Addr: p.Addr}, Client: client}
 }

@@ -9,26 +9,43 @@ import "github.com/redis/go-redis/v9"
 // worker caches (see parseShared) as a flat list.
 
 // pause429Script: KEYS[1] family hash; ARGV now, pause ms, limit, decrease,
-// recovery, min rate, ttl ms. Starts a pause unless one is running (then it
-// only extends it to now+pause) and on a new pause lowers the effective rate.
+// recovery, min rate, ttl ms, decrease window ms. Starts a pause unless one
+// is running (then it only extends it to now+pause). It lowers the
+// effective rate only when 429s repeat: the second 429 within the window of
+// the first ("strikes"), at most once per window, so one 429 (jitter at a
+// strict bucket) costs a pause and no more.
 var pause429Script = redis.NewScript(`
 local h = KEYS[1]
 local now = tonumber(ARGV[1])
 local untilms = now + tonumber(ARGV[2])
+local window = tonumber(ARGV[8])
 local cur = tonumber(redis.call('HGET', h, 'paused_until') or '0')
 local started = 0
+local decreased = 0
 if now >= cur then
   started = 1
-  local limit = tonumber(ARGV[3])
-  if limit > 0 then
-    local rate = tonumber(redis.call('HGET', h, 'rate') or ARGV[3])
-    local at = tonumber(redis.call('HGET', h, 'rate_at') or '0')
-    local eff = math.min(limit, rate + tonumber(ARGV[5]) * limit * (now - at) / 1000)
-    local new = math.max(tonumber(ARGV[6]) * limit, eff * tonumber(ARGV[4]))
-    redis.call('HSET', h, 'rate', tostring(new), 'rate_at', now)
-  end
   redis.call('HINCRBY', h, 'pauses', 1)
 end
+local strikes = tonumber(redis.call('HGET', h, 'strikes') or '0')
+local strike_at = tonumber(redis.call('HGET', h, 'strike_at') or '0')
+if now - strike_at > window then
+  strikes = 0
+  strike_at = now
+end
+strikes = strikes + 1
+local limit = tonumber(ARGV[3])
+local last = tonumber(redis.call('HGET', h, 'decreased_at') or '0')
+if strikes >= 2 and now - last >= window and limit > 0 then
+  local rate = tonumber(redis.call('HGET', h, 'rate') or ARGV[3])
+  local at = tonumber(redis.call('HGET', h, 'rate_at') or '0')
+  local eff = math.min(limit, rate + tonumber(ARGV[5]) * limit * (now - at) / 1000)
+  local new = math.max(tonumber(ARGV[6]) * limit, eff * tonumber(ARGV[4]))
+  redis.call('HSET', h, 'rate', tostring(new), 'rate_at', now, 'decreased_at', now)
+  strikes = 0
+  strike_at = now
+  decreased = 1
+end
+redis.call('HSET', h, 'strikes', strikes, 'strike_at', strike_at)
 if untilms > cur then
   redis.call('HSET', h, 'paused_until', untilms)
 end
@@ -36,6 +53,8 @@ redis.call('PEXPIRE', h, tonumber(ARGV[7]))
 local out = redis.call('HGETALL', h)
 table.insert(out, 'started')
 table.insert(out, tostring(started))
+table.insert(out, 'decreased')
+table.insert(out, tostring(decreased))
 return out
 `)
 

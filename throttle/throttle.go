@@ -67,7 +67,7 @@ func New(rdb redis.UniversalClient, cfg Config) (*Throttle, error) {
 }
 
 func (t *Throttle) newReservoir(gcra *redis_rate.Limiter, key string, rate func(time.Time) float64) *reservoir {
-	return &reservoir{key: key, gcra: gcra, rate: rate, window: t.cfg.BatchWindow,
+	return &reservoir{key: key, gcra: gcra, rate: rate, window: t.cfg.BatchWindow, burst: t.cfg.Burst,
 		onErr: func(err error) { t.logRedisError("rate limiter", err) }}
 }
 

@@ -203,6 +203,9 @@ func (b *bencher) watch(ctx context.Context, r *fleetRun, s fleetSpec, children 
 	if timeout == 0 {
 		timeout = 10 * time.Minute
 	}
+	if b.opts.Smoke {
+		timeout = min(timeout, 6*time.Second) // a slow baseline reports what it did
+	}
 	deadline := r.start.Add(timeout)
 	res := fleetResult{start: r.start}
 	tick := time.NewTicker(pollEvery)

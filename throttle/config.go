@@ -29,12 +29,14 @@ type Config struct {
 	Pause time.Duration
 	// MaxPause caps a Retry-After used as a pause. Default 10m.
 	MaxPause time.Duration
-	// Decrease multiplies a family's effective rate when 429s repeat: a
-	// second 429 within DecreaseWindow of the first, at most once per
-	// DecreaseWindow. One 429 alone (jitter at a strict bucket) only pauses.
+	// Decrease is the strongest cut of a family's effective rate. 429s are
+	// counted per DecreaseWindow; after a window with two or more, the rate
+	// is multiplied by 1 − 0.025 per 429 of that window, but never by less
+	// than Decrease: two 429s (jitter at a strict bucket) cost 5 %, eight
+	// or more (a limit set too high) 20 %. One 429 alone changes nothing.
 	// Default 0.8; must be in (0, 1].
 	Decrease float64
-	// DecreaseWindow is the window of Decrease. Default 1s.
+	// DecreaseWindow is the window 429s are counted in. Default 1s.
 	DecreaseWindow time.Duration
 	// Recovery is the fraction of the configured limit the effective rate
 	// regains per second after a decrease. Default 0.02.

@@ -96,7 +96,9 @@ func (t *Throttle) reportBreaker(ctx context.Context, l *lane, ok bool) {
 	}
 }
 
-// report429 starts (or extends) the family's pause for every worker.
+// report429 counts a 429 of the family for every worker: a repeated one,
+// or one with Retry-After, pauses the family; a repeated one lowers its rate
+// (pause429Script).
 func (t *Throttle) report429(ctx context.Context, l *lane, retryAfter time.Duration) {
 	pause := t.cfg.Pause
 	if retryAfter > 0 {
@@ -105,7 +107,7 @@ func (t *Throttle) report429(ctx context.Context, l *lane, retryAfter time.Durat
 	now := t.cfg.Now()
 	v, err := pause429Script.Run(ctx, t.rdb, []string{stateKey(l.family)}, now.UnixMilli(), pause.Milliseconds(),
 		l.limit, t.cfg.Decrease, t.cfg.Recovery, t.cfg.MinRate, stateTTL.Milliseconds(),
-		t.cfg.DecreaseWindow.Milliseconds()).Result()
+		t.cfg.DecreaseWindow.Milliseconds(), retryAfter > 0).Result()
 	if err != nil {
 		t.logRedisError("pause", err)
 		return

@@ -3,15 +3,20 @@ package throttle
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 
-	"github.com/go-redis/redis_rate/v10"
+	"github.com/redis/go-redis/v9"
 )
 
 // maxBatch bounds one reservation, so a worker never hoards a second's
 // worth of a high limit.
 const maxBatch = 100
+
+// lateSlack is how late a slot may be used at Burst 1: about a timer's
+// wakeup jitter on a loaded machine.
+const lateSlack = time.Millisecond
 
 // minSleep is the shortest wait for a slot worth a timer; shorter waits are
 // below what a sleep can resolve and the call goes at once.
@@ -32,7 +37,8 @@ const minSleep = 100 * time.Microsecond
 // Redis call; waiters share one reservation call at a time.
 type reservoir struct {
 	key    string
-	gcra   *redis_rate.Limiter
+	rdb    redis.UniversalClient
+	clock  *redisClock
 	rate   func(now time.Time) float64 // the limit in force; <= 0 = none
 	window time.Duration
 	burst  int
@@ -122,12 +128,19 @@ func (r *reservoir) claim(now time.Time) (time.Time, bool) {
 	return time.Time{}, false
 }
 
-// lateness is how late a slot may still be used: Burst intervals (at
-// least a tenth of the batch window, so that a very high limit's slots,
-// microseconds apart, are not all stale by the time they are claimed).
-// r.mu held.
+// lateness is how late a slot may still be used. A call that leaves δ
+// after its slot is followed by the next slot's call only T−δ later, which
+// a strict bucket of burst 1 refuses; so with Burst 1 only a timer's
+// jitter is tolerated (lateSlack), and each further unit of Burst allows
+// one interval more. A slot later than that is dropped: one call of
+// capacity lost instead of a 429, a pause and a deferral. Above 1,000
+// calls/s slots are closer than a timer can keep, so spacing is not
+// enforced below the batch window. r.mu held.
 func (r *reservoir) lateness() time.Duration {
-	return max(time.Duration(r.burst)*r.interval, r.window/10)
+	if r.interval < lateSlack {
+		return r.window
+	}
+	return time.Duration(r.burst-1)*r.interval + lateSlack
 }
 
 // reserve asks Redis for a batch of slots. On a Redis error it fails open
@@ -136,36 +149,43 @@ func (r *reservoir) lateness() time.Duration {
 func (r *reservoir) reserve(ctx context.Context) {
 	rate := r.rate(time.Now())
 	batch := batchFor(rate, r.window)
-	limit := gcraLimit(rate, batch)
-	res, err := r.gcra.AllowN(ctx, r.key, limit, batch)
-	now := time.Now()
-	interval := limit.Period / time.Duration(limit.Rate)
+	interval := time.Duration(float64(time.Second) / rate)
+	horizon := 2 * time.Duration(batch) * interval
+	if !r.clock.calibrated() {
+		r.clock.calibrate(ctx, r.rdb)
+	}
+	sent := time.Now()
+	v, err := reserveScript.Run(ctx, r.rdb, []string{r.key},
+		interval.Microseconds(), batch, horizon.Microseconds()).Int64Slice()
+	got := time.Now()
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	switch {
 	case err != nil && ctx.Err() != nil:
 		return
-	case err != nil:
+	case err != nil || len(v) != 3:
 		if !errors.Is(err, context.Canceled) {
-			r.onErr(err)
+			r.onErr(fmt.Errorf("reserve: %w (answer %v)", err, v))
 		}
-		r.slots = append(r.slots, now)
-		r.notBefore = now.Add(interval)
-	case res.Allowed > 0:
-		// The reservation moved the fleet's arrival time from end-n·T to
-		// end, where end is ResetAfter from Redis's now.
-		end := now.Add(res.ResetAfter)
-		for i := res.Allowed; i > 0; i-- {
-			r.slots = append(r.slots, end.Add(-time.Duration(i)*interval))
-		}
-		r.interval = interval
-	default:
-		r.notBefore = now.Add(max(res.RetryAfter, time.Millisecond))
+		r.slots = append(r.slots, got)
+		r.notBefore = got.Add(interval)
+		return
 	}
+	n, first, redisNow := v[0], time.UnixMicro(v[1]), time.UnixMicro(v[2])
+	offset := r.clock.sample(sent, got, redisNow)
+	if n == 0 {
+		// No room before the horizon: the next slot opens at first-horizon.
+		r.notBefore = first.Add(-horizon).Add(-offset)
+		return
+	}
+	for i := range n {
+		r.slots = append(r.slots, first.Add(time.Duration(i)*interval).Add(-offset))
+	}
+	r.interval = interval
 }
 
-// giveBack returns the slot of a call that will not be made (a pause began
-// while it waited): the next call may take it now.
+// giveBack returns a slot that was claimed but will not be waited for: the
+// next call may take it (at its time, or now if that has passed).
 func (r *reservoir) giveBack() { r.giveBackAt(time.Now()) }
 
 func (r *reservoir) giveBackAt(at time.Time) {
@@ -180,13 +200,30 @@ func batchFor(rate float64, window time.Duration) int {
 	return min(maxBatch, max(1, int(rate*window.Seconds())))
 }
 
-// gcraLimit expresses rate (calls/s, fractional) in redis_rate's integer
-// form with a 0.01/s resolution. Its burst is how far ahead of now the
-// fleet may reserve (two batches), not a burst of calls: the slots of a
-// reservation are spread over the intervals they cover.
-func gcraLimit(rate float64, batch int) redis_rate.Limit {
-	return redis_rate.Limit{Rate: max(1, int(rate*100)), Period: 100 * time.Second, Burst: 2 * batch}
-}
+// reserveScript is a GCRA that hands out slots: KEYS[1] holds the fleet's
+// next free slot (the theoretical arrival time, µs on Redis's clock). ARGV:
+// interval µs, slots wanted, horizon µs (how far ahead of now the fleet may
+// reserve). It returns {slots granted, first slot, now}, all in µs on
+// Redis's clock; 0 granted means none before the horizon (the caller waits
+// until first − horizon). Absolute times let every worker place its slots
+// on the same timeline (see redisClock), which relative answers — like
+// go-redis/redis_rate's RetryAfter and ResetAfter — cannot: their error is
+// each worker's round trip, and two workers' slots would overlap by it.
+var reserveScript = redis.NewScript(`
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
+if tat < now then tat = now end
+local interval = tonumber(ARGV[1])
+local room = math.floor((now + tonumber(ARGV[3]) - tat) / interval)
+local n = math.min(tonumber(ARGV[2]), room)
+if n < 1 then
+  return {0, tat, now}
+end
+local next = tat + n * interval
+redis.call('SET', KEYS[1], string.format('%.0f', next), 'PX', math.ceil((next - now) / 1000) + 1000)
+return {n, tat, now}
+`)
 
 // sleep waits d or until ctx is done.
 func sleep(ctx context.Context, d time.Duration) error {

@@ -16,11 +16,14 @@ import (
 // TransportConfig sizes the HTTP transport of a worker. The zero value of
 // every field means its default.
 type TransportConfig struct {
-	// MaxConns is the number of idle connections kept to the provider's
-	// host. It should be at least the number of calls a process makes at
-	// once (its concurrency, every queue's slots in dedicated mode): with
-	// fewer, calls beyond it open a new connection (a TCP and a TLS
-	// handshake) and close it afterwards. Default 100.
+	// MaxConns is the number of connections to the provider's host, kept
+	// idle between calls and never exceeded (a call beyond it waits for
+	// one). Set it to the number of calls a process makes at once (its
+	// concurrency, every queue's slots in dedicated mode): with fewer, calls
+	// wait; with an idle pool smaller than that, calls beyond it would open
+	// a new connection (a TCP and a TLS handshake) and close it afterwards.
+	// The cap also stops the dialling races of a cold start from opening
+	// more connections than calls in flight. Default 100.
 	MaxConns int
 	// DialTimeout bounds a TCP connect. Default 5s.
 	DialTimeout time.Duration
@@ -91,6 +94,7 @@ func NewTransport(cfg TransportConfig) (*Transport, error) {
 		ForceAttemptHTTP2:     true,
 		MaxIdleConns:          cfg.MaxConns,
 		MaxIdleConnsPerHost:   cfg.MaxConns,
+		MaxConnsPerHost:       cfg.MaxConns,
 		IdleConnTimeout:       cfg.IdleConnTimeout,
 		TLSHandshakeTimeout:   cfg.TLSHandshakeTimeout,
 		ResponseHeaderTimeout: cfg.ResponseHeaderTimeout,

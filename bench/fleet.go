@@ -32,7 +32,7 @@ type fleetSpec struct {
 	baseline    bool     // the independent baseline process instead of chatq
 	env         []string // chatq's CHATQ_* settings beyond the run's own (e.g. CHATQ_QUEUE_MODE=dedicated)
 	tasks       int
-	maxRetry    int // the producer's retry budget; 0 = chatq's default
+	maxRetry    int                                    // the producer's retry budget; 0 = chatq's default
 	during      func(ctx context.Context, r *fleetRun) // runs beside the workers
 	timeout     time.Duration
 }
@@ -301,4 +301,3 @@ func (f fleetResult) rateBetween(from, to time.Duration) float64 {
 	}
 	return float64(z.delivered-a.delivered) / (z.at - a.at).Seconds()
 }
-

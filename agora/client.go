@@ -37,8 +37,9 @@ type Config struct {
 	// AppKey is "org#app", with exactly one '#' and both parts non-empty.
 	// Required. Requests go to {BaseURL}/{org}/{app}/….
 	AppKey string
-	// HTTPClient sends the requests. Optional; nil means a new client whose
-	// Timeout is Timeout.
+	// HTTPClient sends the requests. Optional; nil means a client on a new
+	// Transport with its defaults (an idle pool of 100 connections).
+	// Workers pass one whose Transport is sized to their concurrency.
 	HTTPClient *http.Client
 	// Timeout bounds each request, headers and body, through its context.
 	// Optional; default 10s.
@@ -93,7 +94,10 @@ func (cfg Config) withDefaults() Config {
 		cfg.Timeout = defaultTimeout
 	}
 	if cfg.HTTPClient == nil {
-		cfg.HTTPClient = &http.Client{Timeout: cfg.Timeout}
+		// Not http.DefaultTransport: it keeps two idle connections per
+		// host, so at any concurrency above two most calls would dial.
+		tr, _ := NewTransport(TransportConfig{}) // no CA file: cannot fail
+		cfg.HTTPClient = &http.Client{Transport: tr}
 	}
 	if cfg.MaxErrorBody == 0 {
 		cfg.MaxErrorBody = defaultMaxErrorBody

@@ -3,6 +3,8 @@ package bench_test
 import (
 	"bytes"
 	"context"
+	"os/exec"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -12,22 +14,31 @@ import (
 	"github.com/chatq/chatq/internal/redistest"
 )
 
-// TestRun_Smoke runs every scenario very briefly so they keep working. It
-// checks that each produced its rows and that nothing was lost, not speed.
+// TestRun_Smoke runs every scenario very briefly, with real `chatq worker`
+// and baseline processes, so they keep working. It checks that each
+// produced its rows and that nothing was lost, not speed.
 func TestRun_Smoke(t *testing.T) {
 	if testing.Short() {
-		t.Skip("runs every benchmark scenario (about 20 s)")
+		t.Skip("runs every benchmark scenario with worker processes (about a minute)")
+	}
+	bin := filepath.Join(t.TempDir(), "chatq")
+	build := exec.Command("go", "build", "-o", bin, "../cmd/chatq")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v: %s", err, out)
 	}
 	db := redistest.Private(t) // the scenarios flush their database between runs
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
-	rows, err := bench.Run(ctx, bench.Env{Redis: db.Opt, RDB: db.Client}, bench.Options{Smoke: true, Outage: time.Second})
+	env := bench.Env{Redis: db.Opt, RDB: db.Client, RedisURL: db.URL,
+		WorkerCommand: []string{bin, "worker"}, BaselineCommand: []string{bin, "bench", "baseline-worker"},
+		Progress: testWriter{t}}
+	rows, err := bench.Run(ctx, env, bench.Options{Smoke: true, Outage: time.Second})
 	require.NoError(t, err)
 	seen := map[string]bool{}
 	for _, r := range rows {
 		seen[r.Scenario] = true
-		if r.Scenario == "outage" && r.Metric == "lost" {
-			require.Zero(t, r.Chatq, "chatq lost tasks in the outage")
+		if r.Scenario == "outage" && (r.Metric == "lost" || r.Metric == "dead-lettered (retry budget 2)") {
+			require.Zero(t, r.Chatq, "chatq %s tasks in the outage", r.Metric)
 		}
 	}
 	for _, n := range bench.Names {
@@ -36,4 +47,19 @@ func TestRun_Smoke(t *testing.T) {
 	var out bytes.Buffer
 	require.NoError(t, bench.WriteTable(&out, rows))
 	require.Contains(t, out.String(), "SCENARIO")
+}
+
+// TestRun_NeedsTheBinaries: without worker commands the benchmark says what
+// it needs instead of measuring something else.
+func TestRun_NeedsTheBinaries(t *testing.T) {
+	t.Parallel()
+	_, err := bench.Run(context.Background(), bench.Env{}, bench.Options{Smoke: true})
+	require.ErrorContains(t, err, "WorkerCommand")
+}
+
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(string(bytes.TrimRight(p, "\n")))
+	return len(p), nil
 }

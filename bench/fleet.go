@@ -3,21 +3,17 @@ package bench
 import (
 	"context"
 	"fmt"
-	"log/slog"
-	"net/http/httptest"
-	"sync"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"golang.org/x/sync/errgroup"
 
-	"github.com/chatq/chatq/agora"
-	"github.com/chatq/chatq/deadletter"
-	"github.com/chatq/chatq/dispatcher"
-	"github.com/chatq/chatq/policy"
 	"github.com/chatq/chatq/sandbox"
 	"github.com/chatq/chatq/tasks"
-	"github.com/chatq/chatq/throttle"
-	"github.com/chatq/chatq/tokenstore"
 )
 
 const (
@@ -26,37 +22,37 @@ const (
 	pollEvery    = 20 * time.Millisecond
 )
 
-// fleetSpec is one run: a sandbox, some workers, a backlog.
+// fleetSpec is one run: a provider, some worker processes, a backlog.
 type fleetSpec struct {
 	name        string
 	sandbox     sandbox.Config
+	wire        string // wirePlain, wireTLS1 or wireTLS2
 	workers     int
 	concurrency int
-	queues      map[string]int   // nil = chatq's three family queues
-	queueMode   string           // chatq's dispatcher.Config.QueueMode; "" = weighted
-	throttle    *throttle.Config // nil = no throttle
-	bare        bool             // a bare asynq handler instead of chatq
-	localTokens bool             // per-process token cache instead of the fleet-shared one
+	baseline    bool     // the independent baseline process instead of chatq
+	env         []string // chatq's CHATQ_* settings beyond the run's own (e.g. CHATQ_QUEUE_MODE=dedicated)
 	tasks       int
+	maxRetry    int                                    // the producer's retry budget; 0 = chatq's default
 	during      func(ctx context.Context, r *fleetRun) // runs beside the workers
 	timeout     time.Duration
 }
 
 // fleetRun is a run in progress.
 type fleetRun struct {
-	sb    *sandbox.Server
-	start time.Time
-	mu    sync.Mutex
-	marks map[string]time.Time
+	p      *provider
+	start  time.Time
+	marks  map[string]time.Time
+	markCh chan markAt
 }
 
-func (r *fleetRun) mark(name string) {
-	r.mu.Lock()
-	r.marks[name] = time.Now()
-	r.mu.Unlock()
+type markAt struct {
+	name string
+	at   time.Time
 }
 
-// sample is the sandbox's counters at a moment.
+func (r *fleetRun) mark(name string) { r.markCh <- markAt{name, time.Now()} }
+
+// sample is the provider's counters at a moment.
 type sample struct {
 	at        time.Duration
 	delivered int
@@ -66,95 +62,218 @@ type sample struct {
 type fleetResult struct {
 	elapsed      time.Duration
 	delivered    int
-	deadLettered int
+	deadLettered int // tasks in asynq's archive (chatq archives each dead letter after writing it)
 	stats        sandbox.Stats
 	samples      []sample
 	marks        map[string]time.Time
 	start        time.Time
 	timedOut     bool
+	sendWindow   time.Duration // first send to last successful send, at the provider
+	conns        int64         // connections the provider accepted
+	handshakes   int64         // TLS handshakes the provider made
+	peakRSS      []float64     // per worker process, MiB
 }
 
 // lost is what is neither delivered nor dead-lettered.
 func (f fleetResult) lost(n int) int { return n - f.delivered - f.deadLettered }
 
+// rate is tasks delivered per second of the send window.
+func (f fleetResult) rate() float64 {
+	if f.sendWindow <= 0 {
+		return 0
+	}
+	return float64(f.delivered) / f.sendWindow.Seconds()
+}
+
+// per1000 is how many of v there were per 1,000 send calls.
+func (f fleetResult) per1000(v int64) float64 {
+	calls := f.stats.Calls[sandbox.EndpointSendMessage]
+	if calls == 0 {
+		return 0
+	}
+	return 1000 * float64(v) / float64(calls)
+}
+
 func (b *bencher) runFleet(ctx context.Context, s fleetSpec) (fleetResult, error) {
 	if err := b.reset(ctx); err != nil {
 		return fleetResult{}, fmt.Errorf("flush: %w", err)
 	}
-	s.sandbox.ClientID, s.sandbox.ClientSecret, s.sandbox.MaxStoredMessages = clientID, clientSecret, 1
-	sb := sandbox.New(s.sandbox)
-	srv := httptest.NewServer(sb)
-	defer srv.Close()
-	if err := b.enqueue(ctx, s.tasks); err != nil {
+	dir, err := os.MkdirTemp("", "chatq-bench-")
+	if err != nil {
 		return fleetResult{}, err
 	}
+	defer os.RemoveAll(dir)
+	s.sandbox.ClientID, s.sandbox.ClientSecret, s.sandbox.MaxStoredMessages = clientID, clientSecret, 1
+	p, err := newProvider(s.sandbox, s.wire, dir)
+	if err != nil {
+		return fleetResult{}, err
+	}
+	defer p.close()
+	if err := b.enqueue(ctx, s.tasks, s.maxRetry); err != nil {
+		return fleetResult{}, err
+	}
+	children, err := b.startWorkers(p, s)
+	defer func() {
+		for _, c := range children {
+			c.stop()
+		}
+	}()
+	if err != nil {
+		return fleetResult{}, err
+	}
+	r := &fleetRun{p: p, start: time.Now(), marks: map[string]time.Time{}, markCh: make(chan markAt, 16)}
 	wctx, stop := context.WithCancel(ctx)
 	defer stop()
-	var wg sync.WaitGroup
-	for range s.workers {
-		run, err := b.newWorker(srv.URL, s)
-		if err != nil {
-			return fleetResult{}, err
-		}
-		wg.Go(func() { run(wctx) })
-	}
-	r := &fleetRun{sb: sb, start: time.Now(), marks: map[string]time.Time{}}
 	if s.during != nil {
-		wg.Go(func() { s.during(wctx, r) })
+		go s.during(wctx, r)
 	}
-	res := b.watch(ctx, sb, r, s)
-	stop()
-	wg.Wait()
-	res.stats = sb.Stats()
-	b.progress("  %-28s %6d tasks in %8s", s.name, s.tasks, res.elapsed.Round(time.Millisecond))
+	res, err := b.watch(ctx, r, s, children)
+	if err != nil {
+		return res, err
+	}
+	for _, c := range children {
+		res.peakRSS = append(res.peakRSS, c.peakRSS())
+	}
+	res.stats, res.sendWindow = p.sb.Stats(), p.sendWindow()
+	res.conns, res.handshakes = p.conns.Load(), p.handshakes.Load()
+	b.progress("  %-40s %6d tasks in %8s", s.name, s.tasks, res.elapsed.Round(time.Millisecond))
 	if res.timedOut {
-		b.progress("  %-28s timed out: %d delivered, %d dead-lettered", s.name, res.delivered, res.deadLettered)
+		b.progress("  %-40s timed out: %d delivered, %d dead-lettered", s.name, res.delivered, res.deadLettered)
 	}
 	return res, nil
 }
 
-// watch polls until every task is delivered or dead-lettered.
-func (b *bencher) watch(ctx context.Context, sb *sandbox.Server, r *fleetRun, s fleetSpec) fleetResult {
-	store := deadletter.NewStore(b.env.RDB)
+// startWorkers starts the run's worker processes.
+func (b *bencher) startWorkers(p *provider, s fleetSpec) ([]*child, error) {
+	var children []*child
+	for i := range s.workers {
+		name := fmt.Sprintf("%s worker %d", s.name, i+1)
+		argv, env := b.chatqWorker(p, s)
+		if b.opts.WorkerProfileDir != "" {
+			file := strings.NewReplacer("/", "-", " ", "-", ",", "").Replace(name) + ".prof"
+			argv = append(slices.Clone(argv), "--cpuprofile", filepath.Join(b.opts.WorkerProfileDir, file))
+		}
+		if s.baseline {
+			argv, env = b.baselineWorker(p, s)
+		}
+		c, err := startChild(name, argv, env)
+		if err != nil {
+			return children, err
+		}
+		children = append(children, c)
+	}
+	return children, nil
+}
+
+// chatqWorker is `chatq worker` configured as production is: defaults for
+// everything but the provider, the credentials, Redis and the run's own
+// settings. Metrics stay on (on a free port), logs at info.
+func (b *bencher) chatqWorker(p *provider, s fleetSpec) ([]string, []string) {
+	env := append(withoutChatqVars(os.Environ()),
+		"CHATQ_API_URL="+p.url(), "CHATQ_APP_KEY=org#app",
+		"CHATQ_CLIENT_ID="+clientID, "CHATQ_CLIENT_SECRET="+clientSecret,
+		"CHATQ_REDIS_URL="+b.env.RedisURL, "CHATQ_CONCURRENCY="+strconv.Itoa(s.concurrency),
+		"CHATQ_METRICS_ADDR=127.0.0.1:0")
+	if p.caFile != "" {
+		env = append(env, "CHATQ_API_CA_FILE="+p.caFile)
+	}
+	return b.env.WorkerCommand, append(env, s.env...)
+}
+
+// baselineWorker is the independent baseline process on one queue.
+func (b *bencher) baselineWorker(p *provider, s fleetSpec) ([]string, []string) {
+	argv := append(append([]string{}, b.env.BaselineCommand...),
+		"--redis", b.env.RedisURL, "--api-url", p.url(), "--app-key", "org#app",
+		"--client-id", clientID, "--concurrency", strconv.Itoa(s.concurrency), "--queue", tasks.QueueMessages)
+	if p.caFile != "" {
+		argv = append(argv, "--ca-file", p.caFile)
+	}
+	env := append(withoutChatqVars(os.Environ()), BaselineSecretVar+"="+clientSecret)
+	return argv, env
+}
+
+// BaselineSecretVar carries the client secret to the baseline process (not
+// a flag: flags show in ps).
+const BaselineSecretVar = "CHATQ_BENCH_BASELINE_SECRET"
+
+// watch polls until every task is delivered or dead-lettered, a worker
+// dies, or the run times out.
+func (b *bencher) watch(ctx context.Context, r *fleetRun, s fleetSpec, children []*child) (fleetResult, error) {
 	timeout := s.timeout
 	if timeout == 0 {
 		timeout = 10 * time.Minute
+	}
+	if b.opts.Smoke {
+		timeout = min(timeout, 6*time.Second) // a slow baseline reports what it did
 	}
 	deadline := r.start.Add(timeout)
 	res := fleetResult{start: r.start}
 	tick := time.NewTicker(pollEvery)
 	defer tick.Stop()
 	for {
-		st := sb.Stats()
-		dead, _ := store.Count(ctx)
-		res.delivered, res.deadLettered = st.Delivered, int(dead)
+		st := r.p.sb.Stats()
+		res.delivered = st.Delivered
 		res.elapsed = time.Since(r.start)
 		res.samples = append(res.samples, sample{at: res.elapsed, delivered: st.Delivered, calls: st.Calls[sandbox.EndpointSendMessage]})
+		if res.delivered < s.tasks || len(res.samples)%5 == 0 {
+			res.deadLettered = b.archived(ctx)
+		}
 		if res.delivered+res.deadLettered >= s.tasks || ctx.Err() != nil || time.Now().After(deadline) {
 			res.timedOut = res.delivered+res.deadLettered < s.tasks
-			r.mu.Lock()
-			res.marks = r.marks
-			r.mu.Unlock()
-			return res
+			res.marks = r.drainMarks()
+			return res, ctx.Err()
+		}
+		for _, c := range children {
+			if err := c.exited(); err != nil {
+				return res, err
+			}
 		}
 		select {
 		case <-tick.C:
+		case m := <-r.markCh:
+			r.marks[m.name] = m.at
 		case <-ctx.Done():
 		}
 	}
 }
 
-// enqueue puts n one-recipient text messages in the messages queue.
-func (b *bencher) enqueue(ctx context.Context, n int) error {
+func (r *fleetRun) drainMarks() map[string]time.Time {
+	for {
+		select {
+		case m := <-r.markCh:
+			r.marks[m.name] = m.at
+		default:
+			return r.marks
+		}
+	}
+}
+
+// archived counts the tasks in asynq's archive of the messages queue, read
+// from asynq's own key so that chatq's dead-letter store is not the judge.
+func (b *bencher) archived(ctx context.Context) int {
+	n, err := b.env.RDB.ZCard(ctx, "asynq:{"+tasks.QueueMessages+"}:archived").Result()
+	if err != nil {
+		return 0
+	}
+	return int(n)
+}
+
+// enqueue puts n one-recipient text messages in the messages queue, each
+// with retry budget maxRetry (0: the default).
+func (b *bencher) enqueue(ctx context.Context, n, maxRetry int) error {
 	client := tasks.NewClient(b.env.Redis, tasks.ClientConfig{})
 	defer client.Close()
+	var opts []tasks.Option
+	if maxRetry > 0 {
+		opts = append(opts, tasks.MaxRetry(maxRetry))
+	}
 	g, gctx := errgroup.WithContext(ctx)
 	const producers = 8
 	for p := range producers {
 		g.Go(func() error {
 			for i := p; i < n; i += producers {
 				_, err := client.SendMessage(gctx, tasks.SendMessage{Target: "users", To: []string{"bob"},
-					Type: "txt", Body: []byte(`{"msg":"hello"}`)})
+					Type: "txt", Body: []byte(`{"msg":"hello"}`)}, opts...)
 				if err != nil {
 					return fmt.Errorf("enqueue: %w", err)
 				}
@@ -163,53 +282,6 @@ func (b *bencher) enqueue(ctx context.Context, n int) error {
 		})
 	}
 	return g.Wait()
-}
-
-// newWorker builds one worker "process" and returns its run function.
-func (b *bencher) newWorker(url string, s fleetSpec) (func(context.Context), error) {
-	api, err := agora.New(agora.Config{BaseURL: url, AppKey: "org#app", Timeout: 10 * time.Second})
-	if err != nil {
-		return nil, err
-	}
-	tokens, err := b.tokens(api, s.localTokens)
-	if err != nil {
-		return nil, err
-	}
-	if s.bare {
-		return bareWorker(b.env.Redis, api, tokens, s), nil
-	}
-	p, err := policy.New(policy.Config{})
-	if err != nil {
-		return nil, err
-	}
-	deps := dispatcher.Deps{Redis: b.env.Redis, RDB: b.env.RDB, API: api, Tokens: tokens, Policy: p,
-		DeadLetters: deadletter.NewStore(b.env.RDB), Logger: slog.New(slog.DiscardHandler)}
-	if s.throttle != nil {
-		th, err := throttle.New(b.env.RDB, *s.throttle)
-		if err != nil {
-			return nil, err
-		}
-		deps.Throttle = th
-	}
-	w, err := dispatcher.New(dispatcher.Config{Concurrency: s.concurrency, Queues: s.queues, QueueMode: s.queueMode,
-		PollInterval: 50 * time.Millisecond, ShutdownTimeout: 2 * time.Second}, deps)
-	if err != nil {
-		return nil, err
-	}
-	return func(ctx context.Context) { _ = w.Run(ctx) }, nil
-}
-
-func (b *bencher) tokens(api *agora.Client, local bool) (agora.TokenSource, error) {
-	switch {
-	case local:
-		return agora.NewClientCredentials(api, agora.ClientCredentialsConfig{ClientID: clientID, ClientSecret: clientSecret})
-	case b.env.Tokens != nil:
-		return b.env.Tokens(api, clientID, clientSecret)
-	}
-	return tokenstore.New(tokenstore.Config{Redis: b.env.RDB, Name: "org#app",
-		Fetch: func(ctx context.Context) (agora.Token, error) {
-			return api.RequestToken(ctx, clientID, clientSecret, time.Hour)
-		}})
 }
 
 // rateBetween is the delivery rate between two moments of the run.
@@ -229,6 +301,3 @@ func (f fleetResult) rateBetween(from, to time.Duration) float64 {
 	}
 	return float64(z.delivered-a.delivered) / (z.at - a.at).Seconds()
 }
-
-// singleQueue is the queue layout of one queue, for the baseline.
-func singleQueue() map[string]int { return map[string]int{tasks.QueueMessages: 1} }

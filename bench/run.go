@@ -9,8 +9,6 @@ import (
 
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
-
-	"github.com/chatq/chatq/agora"
 )
 
 // Env is what the scenarios run on.
@@ -19,16 +17,18 @@ type Env struct {
 	// between runs.
 	Redis asynq.RedisConnOpt
 	RDB   redis.UniversalClient
-	// RedisURL is the same database as a URL, for a child worker process.
+	// RedisURL is the same database as a URL, for the worker processes.
 	RedisURL string
 	// Reset, optional, empties the database before each run; nil = FLUSHDB.
 	Reset func(ctx context.Context) error
-	// Tokens builds chatq's token source for one worker process; nil = the
-	// fleet-shared tokenstore on RDB.
-	Tokens func(api *agora.Client, clientID, clientSecret string) (agora.TokenSource, error)
-	// WorkerCommand, optional, starts a chatq worker process (e.g.
-	// [/path/to/chatq worker]) for the memory scenario.
+	// WorkerCommand starts a chatq worker process ([/path/to/chatq worker]):
+	// chatq is measured as the process production runs, configured by its
+	// environment. Required.
 	WorkerCommand []string
+	// BaselineCommand starts the baseline worker process
+	// ([/path/to/chatq bench baseline-worker], package bench/baseline), which
+	// takes the flags baselineWorker gives it. Required.
+	BaselineCommand []string
 	// Progress, optional, receives one line per run.
 	Progress io.Writer
 }
@@ -39,8 +39,11 @@ type Options struct {
 	Scenarios []string
 	// Smoke runs each scenario for about a second.
 	Smoke bool
+	// WorkerProfileDir, optional, gets a CPU profile of every chatq worker
+	// process (<run name> <n>.prof).
+	WorkerProfileDir string
 	// Outage is how long the outage scenario's sandbox answers 503.
-	// Default 60s (2s with Smoke).
+	// Default 30s (2s with Smoke).
 	Outage time.Duration
 }
 
@@ -56,13 +59,13 @@ type Row struct {
 }
 
 // Names lists the scenarios in order.
-var Names = []string{"overhead", "at-limit", "unknown-limit", "outage", "token-expiry", "memory"}
+var Names = []string{"overhead", "connections", "at-limit", "unknown-limit", "outage", "token-expiry", "memory"}
 
 type scenario func(ctx context.Context, b *bencher) ([]Row, error)
 
 func scenarios() map[string]scenario {
 	return map[string]scenario{
-		"overhead": overhead, "at-limit": atLimit, "unknown-limit": unknownLimit,
+		"overhead": overhead, "connections": connections, "at-limit": atLimit, "unknown-limit": unknownLimit,
 		"outage": outage, "token-expiry": tokenExpiry, "memory": memory,
 	}
 }
@@ -75,8 +78,11 @@ type bencher struct {
 
 // Run runs the selected scenarios one after the other and returns their rows.
 func Run(ctx context.Context, env Env, opts Options) ([]Row, error) {
+	if len(env.WorkerCommand) == 0 || len(env.BaselineCommand) == 0 || env.RedisURL == "" {
+		return nil, errNoBinary
+	}
 	if opts.Outage == 0 {
-		opts.Outage = 60 * time.Second
+		opts.Outage = 30 * time.Second
 		if opts.Smoke {
 			opts.Outage = 2 * time.Second
 		}

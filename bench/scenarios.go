@@ -4,81 +4,138 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
-	"github.com/chatq/chatq/dispatcher"
 	"github.com/chatq/chatq/sandbox"
 	"github.com/chatq/chatq/throttle"
 )
 
-// unlimited lifts chatq's limits far above what the machine can do, so
-// the overhead scenario measures the throttle's cost, not its limit.
-func unlimited() *throttle.Config {
-	limits := map[throttle.Family]float64{}
-	for _, f := range throttle.Families {
-		limits[f] = 1e6
+// liftedLimits is CHATQ_RATE_LIMITS with every family far above what the
+// machine can do: the throttle runs (and costs what it costs) but never
+// holds a call back.
+func liftedLimits() string {
+	parts := make([]string, len(throttle.Families))
+	for i, f := range throttle.Families {
+		parts[i] = string(f) + ":1000000"
 	}
-	return &throttle.Config{Limits: limits}
+	return "CHATQ_RATE_LIMITS=" + strings.Join(parts, ",")
 }
 
-// overhead: chatq against a bare asynq handler, same Redis, concurrency and
-// queues; and three weighted queues against one.
+// overhead: `chatq worker` with its default configuration (three weighted
+// family queues, throttle on, limits lifted) against the baseline process
+// on one queue; and chatq's other layouts.
 func overhead(ctx context.Context, b *bencher) ([]Row, error) {
 	n := b.size(20000, 300)
 	base := fleetSpec{workers: 1, concurrency: 20, tasks: n}
-	runs := map[string]fleetSpec{}
-	bare1, bare3, chatq, dedicated := base, base, base, base
-	bare1.name, bare1.bare, bare1.queues = "overhead/bare, one queue", true, singleQueue()
-	bare3.name, bare3.bare = "overhead/bare, three queues", true
-	chatq.name, chatq.throttle = "overhead/chatq", unlimited()
-	dedicated.name, dedicated.throttle, dedicated.queueMode = "overhead/chatq, dedicated queue mode", unlimited(), dispatcher.QueueModeDedicated
-	runs["bare1"], runs["bare3"], runs["chatq"], runs["dedicated"] = bare1, bare3, chatq, dedicated
+	variants := []struct {
+		key  string
+		spec fleetSpec
+	}{
+		{"baseline", withName(base, "overhead/baseline, one queue", true)},
+		{"chatq", withEnv(withName(base, "overhead/chatq, default", false), liftedLimits())},
+		{"dedicated", withEnv(withName(base, "overhead/chatq, dedicated", false), liftedLimits(), "CHATQ_QUEUE_MODE=dedicated")},
+		{"nothrottle", withEnv(withName(base, "overhead/chatq, throttle off", false), "CHATQ_THROTTLE=false")},
+	}
 	// Runs of a few seconds are noisy on a shared machine: the variants
-	// take turns, three rounds, and each keeps its median rate.
-	samples := map[string][]float64{}
+	// take turns, and each keeps its median round.
+	rounds := map[string][]fleetResult{}
 	for range b.size(3, 1) {
-		for _, k := range []string{"bare1", "bare3", "chatq", "dedicated"} {
-			res, err := b.runFleet(ctx, runs[k])
+		for _, v := range variants {
+			res, err := b.runFleet(ctx, v.spec)
 			if err != nil {
 				return nil, err
 			}
-			samples[k] = append(samples[k], float64(res.delivered)/res.elapsed.Seconds())
+			rounds[v.key] = append(rounds[v.key], res)
 		}
 	}
-	rate := map[string]float64{}
-	for k, v := range samples {
-		slices.Sort(v)
-		rate[k] = v[len(v)/2]
+	med := map[string]fleetResult{}
+	for k, rs := range rounds {
+		med[k] = median(rs)
 	}
+	bl := med["baseline"].rate()
+	ratio := func(k string) float64 { return med[k].rate() / bl }
 	return []Row{
-		{Scenario: "overhead", Metric: "tasks/s (baseline: bare asynq, same three queues)", Chatq: rate["chatq"],
-			Baseline: ptr(rate["bare3"]), Unit: "tasks/s"},
-		{Scenario: "overhead", Metric: "chatq ÷ baseline", Chatq: rate["chatq"] / rate["bare3"], Unit: "ratio", Target: ">= 0.90"},
-		{Scenario: "overhead", Metric: "queue layout: three weighted queues ÷ one queue (bare)", Chatq: rate["bare3"] / rate["bare1"],
-			Baseline: ptr(rate["bare1"]), Unit: "ratio", Note: fmt.Sprintf("one queue: %.0f tasks/s", rate["bare1"])},
-		{Scenario: "overhead", Metric: "queue layout, CHATQ_QUEUE_MODE=dedicated: chatq ÷ bare one queue", Chatq: rate["dedicated"] / rate["bare1"],
-			Baseline: ptr(rate["bare1"]), Unit: "ratio", Note: fmt.Sprintf("chatq dedicated: %.0f tasks/s", rate["dedicated"])},
+		{Scenario: "overhead", Metric: "tasks/s, default config (baseline: bare asynq on one queue, own http.Client)",
+			Chatq: med["chatq"].rate(), Baseline: ptr(bl), Unit: "tasks/s"},
+		{Scenario: "overhead", Metric: "chatq ÷ baseline, default config", Chatq: ratio("chatq"), Unit: "ratio", Target: ">= 0.90"},
+		{Scenario: "overhead", Metric: "chatq ÷ baseline, CHATQ_QUEUE_MODE=dedicated", Chatq: ratio("dedicated"), Unit: "ratio"},
+		{Scenario: "overhead", Metric: "chatq ÷ baseline, CHATQ_THROTTLE=false", Chatq: ratio("nothrottle"), Unit: "ratio"},
+		{Scenario: "overhead", Metric: "new connections per 1,000 calls (HTTP)", Chatq: med["chatq"].per1000(med["chatq"].conns),
+			Baseline: ptr(med["baseline"].per1000(med["baseline"].conns)), Unit: "conns"},
 	}, nil
 }
 
-// limitRun is the shape of scenarios 2 and 3: two workers, a backlog, the
-// sandbox enforcing enforced calls/s; chatq configured for configured/s.
-func (b *bencher) limitRun(ctx context.Context, name string, enforced, configured float64, seconds int) (chatq, baseline fleetResult, n int, err error) {
-	n = b.size(int(enforced)*seconds, int(enforced)*2)
-	spec := fleetSpec{sandbox: sandbox.Config{RateLimit: enforced}, workers: 2, concurrency: 20, tasks: n}
-	with, without := spec, spec
-	with.name = name + "/chatq"
-	with.throttle = &throttle.Config{Limits: map[throttle.Family]float64{throttle.MessagesUsers: configured}}
-	without.name = name + "/baseline (no throttle)"
+func withName(s fleetSpec, name string, baseline bool) fleetSpec {
+	s.name, s.baseline = name, baseline
+	return s
+}
+
+func withEnv(s fleetSpec, env ...string) fleetSpec {
+	s.env = append(slices.Clone(s.env), env...)
+	return s
+}
+
+// median is the run with the median delivery rate.
+func median(rs []fleetResult) fleetResult {
+	rs = slices.Clone(rs)
+	slices.SortFunc(rs, func(a, b fleetResult) int {
+		switch {
+		case a.rate() < b.rate():
+			return -1
+		case a.rate() > b.rate():
+			return 1
+		}
+		return 0
+	})
+	return rs[len(rs)/2]
+}
+
+// connections: the same work over HTTPS, where each new connection is a
+// TCP and a TLS handshake; HTTP/1.1 only (a pool of one connection per
+// call in flight) and with HTTP/2 offered (one connection for all).
+func connections(ctx context.Context, b *bencher) ([]Row, error) {
+	n := b.size(10000, 200)
+	var rows []Row
+	for _, wire := range []string{wireTLS1, wireTLS2} {
+		base := fleetSpec{workers: 1, concurrency: 20, tasks: n, wire: wire}
+		c, err := b.runFleet(ctx, withEnv(withName(base, "connections/chatq, "+wire, false), liftedLimits()))
+		if err != nil {
+			return nil, err
+		}
+		bl, err := b.runFleet(ctx, withName(base, "connections/baseline, "+wire, true))
+		if err != nil {
+			return nil, err
+		}
+		label := map[string]string{wireTLS1: "HTTPS, HTTP/1.1", wireTLS2: "HTTPS, HTTP/2 offered"}[wire]
+		rows = append(rows,
+			Row{Scenario: "connections", Metric: fmt.Sprintf("TLS handshakes per 1,000 calls (%s)", label),
+				Chatq: c.per1000(c.handshakes), Baseline: ptr(bl.per1000(bl.handshakes)), Unit: "handshakes", Target: "0"},
+			Row{Scenario: "connections", Metric: fmt.Sprintf("connections in the whole run (%s, %d tasks, 20 slots)", label, n),
+				Chatq: float64(c.conns), Baseline: ptr(float64(bl.conns)), Unit: "conns", Target: "<= 21"},
+			Row{Scenario: "connections", Metric: fmt.Sprintf("tasks/s (%s)", label),
+				Chatq: c.rate(), Baseline: ptr(bl.rate()), Unit: "tasks/s"},
+		)
+	}
+	return rows, nil
+}
+
+// limitRun is the shape of the at-limit scenarios: two worker processes
+// × 20, a backlog, the sandbox enforcing a strict token bucket of enforced
+// calls/s and burst; chatq configured for configured/s.
+func (b *bencher) limitRun(ctx context.Context, name string, enforced float64, burst int, configured float64, seconds int) (chatq, baseline fleetResult, err error) {
+	n := b.size(int(enforced)*seconds, int(enforced)*2)
+	spec := fleetSpec{sandbox: sandbox.Config{RateLimit: enforced, RateBurst: burst}, workers: 2, concurrency: 20, tasks: n}
+	with := withEnv(withName(spec, name+"/chatq", false), fmt.Sprintf("CHATQ_RATE_LIMITS=%s:%g", throttle.MessagesUsers, configured))
 	if chatq, err = b.runFleet(ctx, with); err != nil {
 		return
 	}
-	baseline, err = b.runFleet(ctx, without)
+	baseline, err = b.runFleet(ctx, withName(spec, name+"/baseline", true))
 	return
 }
 
-// steady is the delivery rate after the first second (the sandbox's bucket
-// starts full, which would flatter whoever bursts) until the end.
+// steady is the delivery rate after the first second (the provider's
+// bucket starts full, which would flatter whoever bursts) until the end.
 func steady(f fleetResult) float64 {
 	return f.rateBetween(time.Second, f.elapsed)
 }
@@ -91,13 +148,13 @@ func share429(f fleetResult) float64 {
 	return float64(f.stats.Responses["429 reach_limit"]) / float64(calls)
 }
 
-func limitRows(scenario string, enforced float64, c, base fleetResult, rateTarget, t429 string) []Row {
+func limitRows(scenario, bucket string, enforced float64, c, base fleetResult, rateTarget, t429 string) []Row {
 	return []Row{
-		{Scenario: scenario, Metric: fmt.Sprintf("delivered/s ÷ enforced limit (%g/s)", enforced), Chatq: steady(c) / enforced,
+		{Scenario: scenario, Metric: fmt.Sprintf("delivered/s ÷ limit (%s)", bucket), Chatq: steady(c) / enforced,
 			Baseline: ptr(steady(base) / enforced), Unit: "ratio", Target: rateTarget},
-		{Scenario: scenario, Metric: "calls answered 429", Chatq: 100 * share429(c), Baseline: ptr(100 * share429(base)),
+		{Scenario: scenario, Metric: fmt.Sprintf("calls answered 429 (%s)", bucket), Chatq: 100 * share429(c), Baseline: ptr(100 * share429(base)),
 			Unit: "%", Target: t429},
-		{Scenario: scenario, Metric: "provider calls per delivered task", Chatq: callsPer(c), Baseline: ptr(callsPer(base)), Unit: "calls"},
+		{Scenario: scenario, Metric: fmt.Sprintf("provider calls per delivered task (%s)", bucket), Chatq: callsPer(c), Baseline: ptr(callsPer(base)), Unit: "calls"},
 	}
 }
 
@@ -105,60 +162,62 @@ func callsPer(f fleetResult) float64 {
 	return float64(f.stats.Calls[sandbox.EndpointSendMessage]) / max(float64(f.delivered), 1)
 }
 
+// atLimit: a strict bucket of 100/s with burst 10, then with burst 1.
 func atLimit(ctx context.Context, b *bencher) ([]Row, error) {
-	c, base, _, err := b.limitRun(ctx, "at-limit", 100, 100, 40)
-	if err != nil {
-		return nil, err
+	var rows []Row
+	for _, tc := range []struct {
+		burst  int
+		target string
+		t429   string
+	}{{10, ">= 0.97", "<= 1"}, {1, ">= 0.95", ""}} {
+		c, base, err := b.limitRun(ctx, fmt.Sprintf("at-limit, burst %d", tc.burst), 100, tc.burst, 100, 40)
+		if err != nil {
+			return nil, err
+		}
+		rows = append(rows, limitRows("at-limit", fmt.Sprintf("100/s, burst %d", tc.burst), 100, c, base, tc.target, tc.t429)...)
 	}
-	return limitRows("at-limit", 100, c, base, ">= 0.97", "<= 1"), nil
+	return rows, nil
 }
 
+// unknownLimit: chatq configured for 100/s, the provider enforcing 60/s
+// (burst 10).
 func unknownLimit(ctx context.Context, b *bencher) ([]Row, error) {
-	c, base, _, err := b.limitRun(ctx, "unknown-limit", 60, 100, 40)
+	c, base, err := b.limitRun(ctx, "unknown-limit", 60, 10, 100, 40)
 	if err != nil {
 		return nil, err
 	}
-	return limitRows("unknown-limit", 60, c, base, ">= 0.90", "<= 3"), nil
+	return limitRows("unknown-limit", "60/s, burst 10; chatq set to 100/s", 60, c, base, ">= 0.90", "<= 3"), nil
 }
 
-// tokenExpiry: two workers × 50; every token expires once half the backlog
-// is delivered; token requests after that moment.
+// tokenExpiry: two processes × 50; every token expires once half the
+// backlog is delivered; token requests after that moment.
 func tokenExpiry(ctx context.Context, b *bencher) ([]Row, error) {
 	n := b.size(4000, 400)
 	var after [2]int
-	for i, local := range []bool{false, true} {
-		spec := fleetSpec{name: "token-expiry/chatq (shared token)", workers: 2, concurrency: 50, tasks: n,
-			throttle: unlimited(), localTokens: local}
-		if local {
-			spec.name = "token-expiry/baseline (per-process cache)"
+	for i, baseline := range []bool{false, true} {
+		spec := fleetSpec{name: "token-expiry/chatq (fleet-shared token)", workers: 2, concurrency: 50, tasks: n,
+			env: []string{liftedLimits()}, baseline: baseline}
+		if baseline {
+			spec.name = "token-expiry/baseline (per-process token)"
 		}
-		var before int
+		before := -1
 		spec.during = func(ctx context.Context, r *fleetRun) {
-			for r.sb.Stats().Delivered < n/2 {
+			for r.p.sb.Stats().Delivered < n/2 {
 				if sleepCtx(ctx, pollEvery) != nil {
 					return
 				}
 			}
-			before = r.sb.Stats().TokenRequests
-			r.sb.ExpireTokens()
+			before = r.p.sb.Stats().TokenRequests
+			r.p.sb.ExpireTokens()
 		}
 		res, err := b.runFleet(ctx, spec)
 		if err != nil {
 			return nil, err
 		}
-		after[i] = res.stats.TokenRequests - before
+		if before >= 0 {
+			after[i] = res.stats.TokenRequests - before
+		}
 	}
 	return []Row{{Scenario: "token-expiry", Metric: "token requests after the expiry (2 processes × 50)",
 		Chatq: float64(after[0]), Baseline: ptr(float64(after[1])), Unit: "requests", Target: "1"}}, nil
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }

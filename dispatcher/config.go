@@ -14,8 +14,9 @@ type Config struct {
 	Concurrency int
 	// Queues maps queue name to weight. Default messages:6, users:2, groups:2.
 	Queues map[string]int
-	// QueueMode is QueueModeWeighted (default: one asynq server, queues
-	// picked by weight) or QueueModeDedicated (one server per queue).
+	// QueueMode is QueueModeDedicated (default: one asynq server per queue,
+	// each with Concurrency slots) or QueueModeWeighted (one server, queues
+	// picked by weight per dequeue).
 	QueueMode string
 	// PollInterval is how often asynq looks for new, scheduled and retry
 	// tasks when idle. Default 1s; tests and demos use tens of milliseconds.
@@ -63,7 +64,7 @@ func (c Config) withDefaults() Config {
 		c.Queues = DefaultQueues()
 	}
 	if c.QueueMode == "" {
-		c.QueueMode = QueueModeWeighted
+		c.QueueMode = QueueModeDedicated
 	}
 	c.PollInterval = orDuration(c.PollInterval, time.Second)
 	c.ShutdownTimeout = orDuration(c.ShutdownTimeout, 10*time.Second)

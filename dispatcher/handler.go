@@ -76,10 +76,12 @@ func (w *Worker) execute(ctx context.Context, r run, c call) error {
 		if err == nil {
 			permit, terr := w.acquire(ctx, r)
 			if terr != nil {
-				return w.throttled(r, terr)
+				return w.throttled(r, policy.Failure{}, terr)
 			}
 			items, err = c(ctx, tok)
-			w.report(ctx, permit, err)
+			if perr := w.report(ctx, permit, err); perr != nil {
+				return w.throttled(r, failureOf(err, r.typ), perr)
+			}
 		}
 		r.callLatency = time.Since(start)
 		if err == nil {

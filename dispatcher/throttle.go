@@ -28,8 +28,9 @@ var _ Throttle = (*throttle.Throttle)(nil)
 // throttledRule names the deferrals the throttle asks for. They spend
 // neither the retry budget nor the deferral budget: the fleet is at the
 // limit or the provider is down, which is not the task's failure (see the
-// throttle package); the breaker's probes keep real calls going, and their
-// failures are decided and counted as usual.
+// throttle package). A failed breaker probe is deferred the same way: it
+// is the breaker's evidence, not the task's failure; a task whose own call
+// fails while the breaker is closed is decided by the policy as usual.
 var throttledRule = policy.Rule{
 	Name:   "throttle",
 	Action: policy.ActionDefer,
@@ -46,26 +47,32 @@ func (w *Worker) acquire(ctx context.Context, r run) (*throttle.Permit, error) {
 }
 
 // throttled turns a refusal of the throttle into a deferral that counts
-// against no budget; a context error lets asynq put the task back.
-func (w *Worker) throttled(r run, err error) error {
+// against no budget; a context error lets asynq put the task back. f is
+// the call's failure when the refusal follows a failed probe, else zero.
+func (w *Worker) throttled(r run, f policy.Failure, err error) error {
 	var de *throttle.DeferError
 	if !errors.As(err, &de) {
 		return fmt.Errorf("%s: %w", r.typ, err)
 	}
 	d := policy.Decision{Action: policy.ActionDefer, Delay: de.Delay, Rule: throttledRule,
 		Reason: de.Reason + " (" + string(de.Family) + ")"}
-	w.observe(r, policy.Failure{}, throttledRule.Name, OutcomeDeferred)
+	w.observe(r, f, throttledRule.Name, OutcomeDeferred)
 	w.logger.Debug("throttled", slog.String("task_id", r.id), slog.String("type", r.typ),
 		slog.String("family", string(de.Family)), slog.String("reason", de.Reason), slog.Duration("delay", de.Delay))
 	return &policy.DecisionError{Decision: d, Err: err}
 }
 
-// report tells the throttle what became of the call made under p.
-func (w *Worker) report(ctx context.Context, p *throttle.Permit, err error) {
+// report tells the throttle what became of the call made under p. A
+// non-nil answer means the call was a failed breaker probe: the task is
+// deferred by the throttle, not decided by the policy (see Permit.Done).
+func (w *Worker) report(ctx context.Context, p *throttle.Permit, err error) error {
 	if p == nil {
-		return
+		return nil
 	}
-	p.Done(context.WithoutCancel(ctx), outcomeFor(ctx, err))
+	if de := p.Done(context.WithoutCancel(ctx), outcomeFor(ctx, err)); de != nil {
+		return de
+	}
+	return nil
 }
 
 func outcomeFor(ctx context.Context, err error) throttle.Outcome {

@@ -120,3 +120,20 @@ func boolFloat(b bool) float64 {
 	}
 	return 0
 }
+
+// AddConnections exports what the provider transport did on the wire:
+// chatq_http_connections_opened_total, chatq_http_tls_handshakes_total and
+// chatq_http_requests_total. After warm-up, connections opened should stay
+// flat while requests grow: each new one is a TCP (and over HTTPS a TLS)
+// handshake that a pool sized to the concurrency avoids.
+func (m *Metrics) AddConnections(s *agora.ConnStats) {
+	counter := func(name, help string, v *atomic.Int64) prometheus.Collector {
+		return prometheus.NewCounterFunc(prometheus.CounterOpts{Namespace: namespace, Name: name, Help: help},
+			func() float64 { return float64(v.Load()) })
+	}
+	m.reg.MustRegister(
+		counter("http_connections_opened_total", "Connections opened to the provider (TCP connects).", &s.Opened),
+		counter("http_tls_handshakes_total", "TLS handshakes with the provider.", &s.TLSHandshakes),
+		counter("http_requests_total", "Requests sent to the provider (token requests included).", &s.Requests),
+	)
+}

@@ -15,17 +15,29 @@ type Config struct {
 	// Total caps all families together, in calls per second (the free
 	// plan's 10/s). 0 = no cap.
 	Total float64
+	// Burst is how many calls of a family the fleet may send back to back
+	// above its steady rate. Calls leave at evenly spaced slots (1/limit
+	// apart, fleet-wide); a slot may be used up to Burst-1 intervals early.
+	// Default 1, which a strict token bucket of burst 1 accepts.
+	Burst int
 	// MaxWait is how long Acquire waits for a token or for a pause to end
 	// before it defers the task instead. Default 1s.
 	MaxWait time.Duration
 	// Pause is how long a 429 without Retry-After pauses its family.
-	// Default 500ms.
+	// Default 100ms: a provider's bucket refills within a few intervals, and
+	// every pause costs Pause × limit calls of capacity.
 	Pause time.Duration
 	// MaxPause caps a Retry-After used as a pause. Default 10m.
 	MaxPause time.Duration
-	// Decrease multiplies a family's effective rate on the 429 that starts
-	// a pause. Default 0.8; must be in (0, 1].
+	// Decrease is the strongest cut of a family's effective rate. 429s are
+	// counted per DecreaseWindow; after a window with two or more, the rate
+	// is multiplied by 1 − 0.025 per 429 of that window, but never by less
+	// than Decrease: two 429s (jitter at a strict bucket) cost 5 %, eight
+	// or more (a limit set too high) 20 %. One 429 alone changes nothing.
+	// Default 0.8; must be in (0, 1].
 	Decrease float64
+	// DecreaseWindow is the window 429s are counted in. Default 1s.
+	DecreaseWindow time.Duration
 	// Recovery is the fraction of the configured limit the effective rate
 	// regains per second after a decrease. Default 0.02.
 	Recovery float64
@@ -60,7 +72,11 @@ func (c Config) withDefaults() Config {
 	}
 	c.Limits = limits
 	c.MaxWait = orDuration(c.MaxWait, time.Second)
-	c.Pause = orDuration(c.Pause, 500*time.Millisecond)
+	c.Pause = orDuration(c.Pause, 100*time.Millisecond)
+	if c.Burst == 0 {
+		c.Burst = 1
+	}
+	c.DecreaseWindow = orDuration(c.DecreaseWindow, time.Second)
 	c.MaxPause = orDuration(c.MaxPause, 10*time.Minute)
 	c.Decrease = orFloat(c.Decrease, 0.8)
 	c.Recovery = orFloat(c.Recovery, 0.02)
@@ -96,12 +112,15 @@ func (c Config) validate() error {
 	if c.Recovery < 0 || c.MinRate < 0 || c.MinRate > 1 {
 		errs = append(errs, fmt.Errorf("fields Recovery and MinRate: must be >= 0 (MinRate <= 1), got %g and %g", c.Recovery, c.MinRate))
 	}
+	if c.Burst < 1 {
+		errs = append(errs, fmt.Errorf("field Burst: must be at least 1, got %d", c.Burst))
+	}
 	if c.BreakerFailures < 1 {
 		errs = append(errs, fmt.Errorf("field BreakerFailures: must be at least 1, got %d", c.BreakerFailures))
 	}
 	for name, d := range map[string]time.Duration{
 		"MaxWait": c.MaxWait, "Pause": c.Pause, "MaxPause": c.MaxPause, "ProbeInterval": c.ProbeInterval,
-		"Refresh": c.Refresh, "BatchWindow": c.BatchWindow,
+		"Refresh": c.Refresh, "BatchWindow": c.BatchWindow, "DecreaseWindow": c.DecreaseWindow,
 	} {
 		if d < 0 {
 			errs = append(errs, fmt.Errorf("field %s: must not be negative, got %s", name, d))

@@ -10,13 +10,16 @@ const (
 	ReasonRateLimit = "rate limit"
 	ReasonPaused    = "paused after 429"
 	ReasonOpen      = "circuit open"
+	// ReasonProbeFailed: this call was the breaker's probe and the provider
+	// is still down (Permit.Done).
+	ReasonProbeFailed = "probe failed, circuit stays open"
 )
 
 // DeferError is Acquire's answer when a call must not be made now: the task
 // should be tried again after Delay. It is not the task's failure.
 type DeferError struct {
 	Family Family
-	Reason string // ReasonRateLimit, ReasonPaused or ReasonOpen
+	Reason string // ReasonRateLimit, ReasonPaused, ReasonOpen or ReasonProbeFailed
 	Delay  time.Duration
 }
 

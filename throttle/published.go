@@ -37,6 +37,7 @@ type Settings struct {
 	// families together (0 = none).
 	Limits          map[Family]float64 `json:"limits"`
 	Total           float64            `json:"total"`
+	Burst           int                `json:"burst"`
 	MaxWait         Duration           `json:"max_wait"`
 	Pause           Duration           `json:"pause"`
 	MaxPause        Duration           `json:"max_pause"`
@@ -54,7 +55,7 @@ type Settings struct {
 func (c Config) Settings(worker string, enabled bool, started time.Time) Settings {
 	c = c.withDefaults()
 	return Settings{
-		Worker: worker, Enabled: enabled, Limits: c.Limits, Total: c.Total,
+		Worker: worker, Enabled: enabled, Limits: c.Limits, Total: c.Total, Burst: c.Burst,
 		MaxWait: Duration(c.MaxWait), Pause: Duration(c.Pause), MaxPause: Duration(c.MaxPause),
 		BreakerFailures: c.BreakerFailures, ProbeInterval: Duration(c.ProbeInterval), Recovery: c.Recovery,
 		StartedAt: started,
@@ -64,7 +65,7 @@ func (c Config) Settings(worker string, enabled bool, started time.Time) Setting
 // Config returns the Config the settings describe (for ReadStatus).
 func (s Settings) Config() Config {
 	return Config{
-		Limits: maps.Clone(s.Limits), Total: s.Total, MaxWait: time.Duration(s.MaxWait),
+		Limits: maps.Clone(s.Limits), Total: s.Total, Burst: s.Burst, MaxWait: time.Duration(s.MaxWait),
 		Pause: time.Duration(s.Pause), MaxPause: time.Duration(s.MaxPause),
 		BreakerFailures: s.BreakerFailures, ProbeInterval: time.Duration(s.ProbeInterval), Recovery: s.Recovery,
 	}
@@ -77,7 +78,7 @@ func (s Settings) SameAs(o Settings) bool {
 }
 
 // Summary is the settings on one line, e.g. "on: messages/users 100/s, …,
-// total none, max wait 1s, pause 500ms (max 10m0s), breaker after 5
+// total none, burst 1, max wait 1s, pause 100ms (max 10m0s), breaker after 5
 // failures, probe every 1s".
 func (s Settings) Summary() string {
 	var b strings.Builder
@@ -89,8 +90,8 @@ func (s Settings) Summary() string {
 	for _, f := range Families {
 		fmt.Fprintf(&b, "%s %s, ", f, perSecond(s.Limits[f]))
 	}
-	fmt.Fprintf(&b, "total %s, max wait %s, pause %s (max %s), breaker after %d failures, probe every %s",
-		perSecond(s.Total), s.MaxWait, s.Pause, s.MaxPause, s.BreakerFailures, s.ProbeInterval)
+	fmt.Fprintf(&b, "total %s, burst %d, max wait %s, pause %s (max %s), breaker after %d failures, probe every %s",
+		perSecond(s.Total), max(s.Burst, 1), s.MaxWait, s.Pause, s.MaxPause, s.BreakerFailures, s.ProbeInterval)
 	return b.String()
 }
 

@@ -24,21 +24,33 @@ type Outcome struct {
 // Done reports the outcome of the call. A success costs no Redis call
 // unless the breaker needs to hear of it; a 429 starts a fleet-wide pause;
 // a 5xx or network error counts towards opening the breaker.
-func (p *Permit) Done(ctx context.Context, o Outcome) {
+//
+// A probe that fails (5xx or no answer) returns a *DeferError: the failure
+// is the breaker's evidence that the provider is still down, not the
+// task's, so the caller defers the task as it would have had another task
+// probed, spending neither its retry nor its deferral budget. Otherwise a
+// long outage with a short backlog would make every task a probe often
+// enough to exhaust its budget. Done returns nil in every other case.
+func (p *Permit) Done(ctx context.Context, o Outcome) *DeferError {
 	if p == nil || p.lane == nil || o.Canceled {
-		return
+		return nil
 	}
 	t, l := p.t, p.lane
 	l.calls.Add(1)
 	switch {
 	case o.Network || o.Status >= 500:
 		t.reportBreaker(ctx, l, false)
+		if p.probe {
+			s, now := l.view(), t.cfg.Now()
+			return &DeferError{Family: l.family, Reason: ReasonProbeFailed, Delay: t.openDelay(s, now)}
+		}
 	case o.Status == 429 && o.Code != "resource_limited":
 		t.reportAnswer(ctx, l, p.probe)
 		t.report429(ctx, l, o.RetryAfter)
 	default:
 		t.reportAnswer(ctx, l, p.probe)
 	}
+	return nil
 }
 
 // reportAnswer tells the breaker the provider answered, when it needs to
@@ -84,7 +96,9 @@ func (t *Throttle) reportBreaker(ctx context.Context, l *lane, ok bool) {
 	}
 }
 
-// report429 starts (or extends) the family's pause for every worker.
+// report429 counts a 429 of the family for every worker: a repeated one,
+// or one with Retry-After, pauses the family; a repeated one lowers its rate
+// (pause429Script).
 func (t *Throttle) report429(ctx context.Context, l *lane, retryAfter time.Duration) {
 	pause := t.cfg.Pause
 	if retryAfter > 0 {
@@ -92,7 +106,8 @@ func (t *Throttle) report429(ctx context.Context, l *lane, retryAfter time.Durat
 	}
 	now := t.cfg.Now()
 	v, err := pause429Script.Run(ctx, t.rdb, []string{stateKey(l.family)}, now.UnixMilli(), pause.Milliseconds(),
-		l.limit, t.cfg.Decrease, t.cfg.Recovery, t.cfg.MinRate, stateTTL.Milliseconds()).Result()
+		l.limit, t.cfg.Decrease, t.cfg.Recovery, t.cfg.MinRate, stateTTL.Milliseconds(),
+		t.cfg.DecreaseWindow.Milliseconds(), retryAfter > 0).Result()
 	if err != nil {
 		t.logRedisError("pause", err)
 		return
@@ -100,10 +115,14 @@ func (t *Throttle) report429(ctx context.Context, l *lane, retryAfter time.Durat
 	m := pairs(v)
 	s := parseShared(m)
 	l.store(s)
-	if m["started"] == "1" {
-		t.cfg.Logger.Warn("rate limited: family paused for every worker",
+	switch {
+	case m["decreased"] == "1":
+		t.cfg.Logger.Warn("rate limited again: effective rate lowered for every worker",
 			slog.String("family", string(l.family)), slog.Duration("pause", pause),
 			slog.Float64("rate", s.effective(l.limit, t.cfg.Recovery, now)))
+	case m["started"] == "1":
+		t.cfg.Logger.Info("rate limited: family paused for every worker",
+			slog.String("family", string(l.family)), slog.Duration("pause", pause))
 	}
 }
 

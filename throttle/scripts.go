@@ -9,33 +9,58 @@ import "github.com/redis/go-redis/v9"
 // worker caches (see parseShared) as a flat list.
 
 // pause429Script: KEYS[1] family hash; ARGV now, pause ms, limit, decrease,
-// recovery, min rate, ttl ms. Starts a pause unless one is running (then it
-// only extends it to now+pause) and on a new pause lowers the effective rate.
+// recovery, min rate, ttl ms, decrease window ms, "1" when the provider
+// sent Retry-After.
+//
+// 429s are counted per window ("strikes"). A 429 alone (jitter at a strict
+// bucket) changes nothing for the fleet: its task is deferred and that is
+// all. From the second 429 of a window on, or when the provider asked with
+// Retry-After, the family is paused (a running pause is extended to
+// now+pause). The first 429 after a window with two or more lowers the
+// effective rate in proportion to how many that window had: ×(1 − 0.025 per
+// 429), at most ×decrease — 0.95 for two (jitter), 0.8 for eight or more
+// (a limit set too high).
 var pause429Script = redis.NewScript(`
 local h = KEYS[1]
 local now = tonumber(ARGV[1])
 local untilms = now + tonumber(ARGV[2])
+local limit = tonumber(ARGV[3])
+local window = tonumber(ARGV[8])
 local cur = tonumber(redis.call('HGET', h, 'paused_until') or '0')
+local strikes = tonumber(redis.call('HGET', h, 'strikes') or '0')
+local strike_at = tonumber(redis.call('HGET', h, 'strike_at') or '0')
 local started = 0
-if now >= cur then
-  started = 1
-  local limit = tonumber(ARGV[3])
-  if limit > 0 then
+local decreased = 0
+if now - strike_at >= window then
+  if strikes >= 2 and limit > 0 then
     local rate = tonumber(redis.call('HGET', h, 'rate') or ARGV[3])
     local at = tonumber(redis.call('HGET', h, 'rate_at') or '0')
     local eff = math.min(limit, rate + tonumber(ARGV[5]) * limit * (now - at) / 1000)
-    local new = math.max(tonumber(ARGV[6]) * limit, eff * tonumber(ARGV[4]))
+    local factor = math.max(tonumber(ARGV[4]), 1 - 0.025 * strikes)
+    local new = math.max(tonumber(ARGV[6]) * limit, eff * factor)
     redis.call('HSET', h, 'rate', tostring(new), 'rate_at', now)
+    decreased = 1
   end
-  redis.call('HINCRBY', h, 'pauses', 1)
+  strikes = 0
+  strike_at = now
 end
-if untilms > cur then
-  redis.call('HSET', h, 'paused_until', untilms)
+strikes = strikes + 1
+redis.call('HSET', h, 'strikes', strikes, 'strike_at', strike_at)
+if strikes >= 2 or decreased == 1 or ARGV[9] == '1' then
+  if now >= cur then
+    started = 1
+    redis.call('HINCRBY', h, 'pauses', 1)
+  end
+  if untilms > cur then
+    redis.call('HSET', h, 'paused_until', untilms)
+  end
 end
 redis.call('PEXPIRE', h, tonumber(ARGV[7]))
 local out = redis.call('HGETALL', h)
 table.insert(out, 'started')
 table.insert(out, tostring(started))
+table.insert(out, 'decreased')
+table.insert(out, tostring(decreased))
 return out
 `)
 

@@ -75,13 +75,13 @@ func millis(s string) time.Time {
 }
 
 func stateKey(f Family) string { return "{chatq}:throttle:" + string(f) }
-func gcraKey(f Family) string  { return "{chatq}:throttle:" + string(f) }
+func gcraKey(f Family) string  { return "rate:{chatq}:throttle:" + string(f) }
 func callsKey(f Family, sec int64) string {
 	return "{chatq}:throttle:calls:" + string(f) + ":" + strconv.FormatInt(sec, 10)
 }
 
 const (
-	totalGCRAKey = "{chatq}:throttle:total"
+	totalGCRAKey = "rate:{chatq}:throttle:total"
 	// stateTTL keeps an idle family's hash from living forever.
 	stateTTL = 24 * time.Hour
 	// callsTTL keeps the per-second call counts chatq status reads.

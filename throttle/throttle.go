@@ -8,7 +8,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/go-redis/redis_rate/v10"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -50,24 +49,24 @@ func New(rdb redis.UniversalClient, cfg Config) (*Throttle, error) {
 		return nil, fmt.Errorf("throttle: a Redis client is required")
 	}
 	t := &Throttle{cfg: cfg, rdb: rdb, lanes: map[Family]*lane{}}
-	gcra := redis_rate.NewLimiter(rdb)
+	clock := &redisClock{}
 	for _, f := range Families {
 		l := &lane{family: f, limit: cfg.Limits[f], seen: shared{breaker: Closed}}
 		if l.limit > 0 {
-			l.res = t.newReservoir(gcra, gcraKey(f), func(now time.Time) float64 {
+			l.res = t.newReservoir(clock, gcraKey(f), func(now time.Time) float64 {
 				return l.view().effective(l.limit, cfg.Recovery, now)
 			})
 		}
 		t.lanes[f] = l
 	}
 	if cfg.Total > 0 {
-		t.total = t.newReservoir(gcra, totalGCRAKey, func(time.Time) float64 { return cfg.Total })
+		t.total = t.newReservoir(clock, totalGCRAKey, func(time.Time) float64 { return cfg.Total })
 	}
 	return t, nil
 }
 
-func (t *Throttle) newReservoir(gcra *redis_rate.Limiter, key string, rate func(time.Time) float64) *reservoir {
-	return &reservoir{key: key, gcra: gcra, rate: rate, window: t.cfg.BatchWindow,
+func (t *Throttle) newReservoir(clock *redisClock, key string, rate func(time.Time) float64) *reservoir {
+	return &reservoir{key: key, rdb: t.rdb, clock: clock, rate: rate, window: t.cfg.BatchWindow, burst: t.cfg.Burst,
 		onErr: func(err error) { t.logRedisError("rate limiter", err) }}
 }
 
@@ -99,23 +98,14 @@ func (t *Throttle) Acquire(ctx context.Context, f Family) (*Permit, error) {
 		if err := t.takeTokens(ctx, l); err != nil {
 			return nil, err
 		}
-		// A pause may have begun while this call waited for its token
-		// (up to MaxWait): then it must not go out either.
+		// A pause may have begun while this call waited for its slot (up
+		// to MaxWait): then it must not go out either. Its slot is not
+		// given back: every waiter would hand one back at the same moment,
+		// and the calls after the pause would leave in a burst.
 		t.maybeRefresh(ctx)
 		if probe || try == 2 || !t.cfg.Now().Before(l.view().pausedUntil) {
 			return &Permit{t: t, lane: l, probe: probe}, nil
 		}
-		t.giveBack(l)
-	}
-}
-
-// giveBack returns the tokens a call took but will not use.
-func (t *Throttle) giveBack(l *lane) {
-	if l.res != nil {
-		l.res.giveBack()
-	}
-	if t.total != nil {
-		t.total.giveBack()
 	}
 }
 

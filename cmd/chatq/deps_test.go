@@ -10,7 +10,7 @@ import (
 
 // TestDependencyDirection keeps the layering the README promises: policy is
 // pure, tasks (what applications import) never pulls in the worker, the HTTP
-// client or dead letters, the sandbox shares no code with chatq, and
+// client or dead letters, the sandbox and the benchmark baseline share no code with chatq, and
 // deadletter does not reach into the dispatcher or the REST client.
 func TestDependencyDirection(t *testing.T) {
 	t.Parallel()
@@ -22,6 +22,7 @@ func TestDependencyDirection(t *testing.T) {
 		{"policy", []string{mod, "github.com/redis/", "github.com/hibiken/", "net/http"}},
 		{"tasks", []string{mod + "agora", mod + "dispatcher", mod + "deadletter", mod + "throttle", mod + "policy", "net/http"}},
 		{"sandbox", []string{mod}},
+		{"bench/baseline", []string{mod}},
 		{"deadletter", []string{mod + "dispatcher", mod + "agora", mod + "throttle"}},
 		{"agora", []string{mod + "dispatcher", mod + "deadletter", mod + "policy", mod + "throttle"}},
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/chatq/chatq/bench"
+	"github.com/chatq/chatq/bench/baseline"
 )
 
 type benchFlags struct {
@@ -20,6 +21,7 @@ type benchFlags struct {
 	outage     time.Duration
 	redis      string
 	cpuProfile string
+	workerProf string
 }
 
 func newBenchCmd(env Env) *cobra.Command {
@@ -41,7 +43,36 @@ func newBenchCmd(env Env) *cobra.Command {
 	fl.StringSliceVar(&f.scenarios, "scenario", nil, "scenarios to run (default all)")
 	fl.DurationVar(&f.outage, "outage", 0, "how long the outage scenario's provider answers 503 (default 60s, 2s with --smoke)")
 	fl.StringVar(&f.redis, "redis", "", `Redis URL to use instead of database 15 of CHATQ_REDIS_URL, or "memory"`)
-	fl.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file (go tool pprof)")
+	fl.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of the benchmark process to this file (go tool pprof); profile a worker with CHATQ_CPU_PROFILE")
+	fl.StringVar(&f.workerProf, "worker-cpuprofile", "", "write a CPU profile of every chatq worker process into this directory")
+	cmd.AddCommand(newBaselineWorkerCmd(env))
+	return cmd
+}
+
+// newBaselineWorkerCmd runs the benchmark's baseline worker (package
+// bench/baseline) as its own process; chatq bench starts it.
+func newBaselineWorkerCmd(env Env) *cobra.Command {
+	var cfg baseline.Config
+	var queue string
+	cmd := &cobra.Command{
+		Use:    "baseline-worker",
+		Short:  "Run the benchmark's baseline worker (plain asynq, its own HTTP client); started by chatq bench",
+		Hidden: true,
+		Args:   noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg.ClientSecret = os.Getenv(bench.BaselineSecretVar)
+			cfg.Queues = map[string]int{queue: 1}
+			return baseline.Run(cmd.Context(), cfg)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&cfg.RedisURL, "redis", "", "redis:// URL of the queues")
+	fl.StringVar(&cfg.APIURL, "api-url", "", "provider URL")
+	fl.StringVar(&cfg.AppKey, "app-key", "", "org#app")
+	fl.StringVar(&cfg.ClientID, "client-id", "", "client_credentials id (the secret comes from "+bench.BaselineSecretVar+")")
+	fl.IntVar(&cfg.Concurrency, "concurrency", 20, "tasks in flight")
+	fl.StringVar(&queue, "queue", "messages", "the one queue it serves")
+	fl.StringVar(&cfg.CAFile, "ca-file", "", "PEM certificate to trust")
 	return cmd
 }
 
@@ -68,12 +99,16 @@ func runBench(ctx context.Context, env Env, f benchFlags) error {
 	}
 	defer r.close()
 	fmt.Fprintf(env.Stderr, "chatq bench on %s\n", r.describe)
-	benv := bench.Env{Redis: r.conn, RDB: r.rdb, RedisURL: connURL(r.conn), Progress: env.Stderr,
-		Reset: func(ctx context.Context) error { return claimDemoDB(ctx, r.rdb) }}
-	if exe, err := os.Executable(); err == nil {
-		benv.WorkerCommand = []string{exe, "worker"}
+	exe, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("bench: the chatq binary runs the workers: %w", err)
 	}
-	rows, err := bench.Run(ctx, benv, bench.Options{Scenarios: f.scenarios, Smoke: f.smoke, Outage: f.outage})
+	benv := bench.Env{Redis: r.conn, RDB: r.rdb, RedisURL: connURL(r.conn), Progress: env.Stderr,
+		Reset:           func(ctx context.Context) error { return claimDemoDB(ctx, r.rdb) },
+		WorkerCommand:   []string{exe, "worker"},
+		BaselineCommand: []string{exe, "bench", "baseline-worker"}}
+	rows, err := bench.Run(ctx, benv, bench.Options{Scenarios: f.scenarios, Smoke: f.smoke, Outage: f.outage,
+		WorkerProfileDir: f.workerProf})
 	if err != nil {
 		return err
 	}

@@ -21,6 +21,7 @@ const envPrefix = "CHATQ"
 type Config struct {
 	RedisURL         string         `envconfig:"REDIS_URL" default:"redis://127.0.0.1:6379/0"`
 	APIURL           string         `envconfig:"API_URL"`
+	APICAFile        string         `envconfig:"API_CA_FILE"` // PEM certificates trusted besides the system roots
 	AppKey           string         `envconfig:"APP_KEY"`
 	ClientID         string         `envconfig:"CLIENT_ID"`
 	ClientSecret     string         `envconfig:"CLIENT_SECRET"`
@@ -29,7 +30,7 @@ type Config struct {
 	TokenTTL         time.Duration  `envconfig:"TOKEN_TTL" default:"1h"` // lifetime of minted or requested tokens, <= 24h
 	Concurrency      int            `envconfig:"CONCURRENCY" default:"20"`
 	Queues           map[string]int `envconfig:"QUEUES" default:"messages:6,users:2,groups:2"`
-	QueueMode        string         `envconfig:"QUEUE_MODE" default:"weighted"`
+	QueueMode        string         `envconfig:"QUEUE_MODE" default:"dedicated"`
 	MaxRetry         int            `envconfig:"MAX_RETRY" default:"25"`
 	RetryBaseDelay   time.Duration  `envconfig:"RETRY_BASE_DELAY" default:"1s"`
 	RetryMaxDelay    time.Duration  `envconfig:"RETRY_MAX_DELAY" default:"5m"`

@@ -64,6 +64,9 @@ func startMetrics(ctx context.Context, env Env, c Config, o ops) (func(), error)
 		m.AddTokens(ts)
 	}
 	m.AddReady(o.worker.Ready)
+	if o.worker.transport != nil {
+		m.AddConnections(o.worker.transport.Stats())
+	}
 	closeQueues := m.AddQueues(o.conn)
 	h := metrics.NewHealth(0)
 	h.Add("redis", func(ctx context.Context) error { return pingRedis(ctx, o.rdb) })

@@ -2,11 +2,13 @@ package cli
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -15,9 +17,12 @@ import (
 )
 
 type sandboxFlags struct {
-	addr   string
-	cfg    sandbox.Config
-	faults []string
+	addr    string
+	cfg     sandbox.Config
+	faults  []string
+	tls     bool
+	certOut string
+	http2   bool
 }
 
 func newSandboxCmd(env Env) *cobra.Command {
@@ -45,6 +50,10 @@ takes faults from --fault flags or POST /_sandbox/faults.`,
 	fl.StringVar(&f.cfg.AppCertificate, "app-certificate", "", "App Certificate that signs those tokens (32 hex characters)")
 	fl.DurationVar(&f.cfg.TokenTTL, "token-ttl", time.Hour, "lifetime of issued tokens")
 	fl.Float64Var(&f.cfg.RateLimit, "rate", 0, "calls per second before 429 reach_limit (0: unlimited)")
+	fl.IntVar(&f.cfg.RateBurst, "burst", 0, "token-bucket size of --rate (default: one second's worth; 1 is the strictest)")
+	fl.BoolVar(&f.tls, "tls", false, "serve HTTPS with a new self-signed certificate (written to --tls-cert-out)")
+	fl.StringVar(&f.certOut, "tls-cert-out", "sandbox-cert.pem", "with --tls: where to write the certificate for CHATQ_API_CA_FILE")
+	fl.BoolVar(&f.http2, "http2", true, "with --tls: offer HTTP/2 (false: HTTP/1.1 only, like a provider without it)")
 	fl.IntVar(&f.cfg.MaxMessageBytes, "max-message-bytes", 40960, "body+ext bytes before 400 message is too large")
 	fl.StringArrayVar(&f.faults, "fault", nil, "fault spec, repeatable: endpoint=send_message,status=503,times=3")
 	return cmd
@@ -64,8 +73,38 @@ func runSandbox(ctx context.Context, env Env, f sandboxFlags) error {
 	if err != nil {
 		return fmt.Errorf("sandbox: listen on --addr %s: %w", f.addr, err)
 	}
-	fmt.Fprintf(env.Stdout, "sandbox provider on http://%s (app key %s#%s)\n", ln.Addr(), f.cfg.OrgName, f.cfg.AppName)
-	return serveUntilDone(ctx, &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}, ln)
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	scheme := "http"
+	if f.tls {
+		if ln, err = sandboxTLS(hs, ln, f); err != nil {
+			return err
+		}
+		scheme = "https"
+		fmt.Fprintf(env.Stdout, "certificate in %s (CHATQ_API_CA_FILE=%s)\n", f.certOut, f.certOut)
+	}
+	fmt.Fprintf(env.Stdout, "sandbox provider on %s://%s (app key %s#%s)\n", scheme, ln.Addr(), f.cfg.OrgName, f.cfg.AppName)
+	return serveUntilDone(ctx, hs, ln)
+}
+
+// sandboxTLS makes a self-signed certificate for the listen address,
+// writes it to --tls-cert-out and wraps ln in TLS (HTTP/2 offered unless
+// --http2=false).
+func sandboxTLS(hs *http.Server, ln net.Listener, f sandboxFlags) (net.Listener, error) {
+	host, _, _ := net.SplitHostPort(f.addr)
+	cert, pemBytes, err := sandbox.SelfSignedCert([]string{host, "localhost", "127.0.0.1", "::1"}, 30*24*time.Hour)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(f.certOut, pemBytes, 0o644); err != nil {
+		return nil, usagef("--tls-cert-out: %w", err)
+	}
+	protos := []string{"h2", "http/1.1"}
+	if !f.http2 {
+		protos = []string{"http/1.1"}
+		hs.TLSNextProto = map[string]func(*http.Server, *tls.Conn, http.Handler){}
+	}
+	return tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, NextProtos: protos,
+		MinVersion: tls.VersionTLS12}), nil
 }
 
 // serveUntilDone serves on ln until ctx is done, then shuts down gracefully.

@@ -19,8 +19,9 @@ type ThrottleSettings struct {
 	// "messages/users:100,messages/chatgroups:20"; 0 = no limit.
 	RateLimits     map[string]float64 `envconfig:"RATE_LIMITS"`
 	RateLimitTotal float64            `envconfig:"RATE_LIMIT_TOTAL" default:"0"`
+	RateBurst      int                `envconfig:"RATE_BURST" default:"1"`
 	RateMaxWait    time.Duration      `envconfig:"RATE_MAX_WAIT" default:"1s"`
-	RatePause      time.Duration      `envconfig:"RATE_PAUSE" default:"500ms"`
+	RatePause      time.Duration      `envconfig:"RATE_PAUSE" default:"100ms"`
 	BreakerFails   int                `envconfig:"BREAKER_FAILURES" default:"5"`
 	BreakerProbe   time.Duration      `envconfig:"BREAKER_PROBE_INTERVAL" default:"1s"`
 	MaxRetryAfter  time.Duration      `envconfig:"MAX_RETRY_AFTER" default:"10m"`
@@ -38,6 +39,7 @@ func (s ThrottleSettings) check() []error {
 	_, err := throttle.ParseLimits(s.RateLimits)
 	add(err == nil, "RATE_LIMITS", fmt.Sprintf(`must be family:calls-per-second pairs, e.g. "messages/users:100,messages/chatgroups:20": %v`, err))
 	add(s.RateLimitTotal >= 0, "RATE_LIMIT_TOTAL", "must be >= 0 (0 = no overall cap)")
+	add(s.RateBurst >= 1, "RATE_BURST", "must be at least 1 (1 = calls evenly spaced at the limit)")
 	add(s.RateMaxWait > 0, "RATE_MAX_WAIT", "must be positive")
 	add(s.RatePause > 0, "RATE_PAUSE", "must be positive")
 	add(s.BreakerFails >= 1, "BREAKER_FAILURES", "must be at least 1")
@@ -50,7 +52,7 @@ func (s ThrottleSettings) check() []error {
 func (s ThrottleSettings) throttleConfig(logger *slog.Logger) throttle.Config {
 	limits, _ := throttle.ParseLimits(s.RateLimits) // checked by check
 	return throttle.Config{
-		Limits: limits, Total: s.RateLimitTotal, MaxWait: s.RateMaxWait, Pause: s.RatePause,
+		Limits: limits, Total: s.RateLimitTotal, Burst: s.RateBurst, MaxWait: s.RateMaxWait, Pause: s.RatePause,
 		MaxPause: s.MaxRetryAfter, BreakerFailures: s.BreakerFails, ProbeInterval: s.BreakerProbe,
 		Logger: logger,
 	}

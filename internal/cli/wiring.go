@@ -94,6 +94,8 @@ type wiredWorker struct {
 	resolver *deadletter.Resolver
 	// throttle is nil when CHATQ_THROTTLE=false.
 	throttle *throttle.Throttle
+	// transport carries every provider call; metrics read its counters.
+	transport *agora.Transport
 }
 
 // newWorker wires a dispatcher.Worker from the configuration and the
@@ -103,7 +105,11 @@ func newWorker(c Config, logger *slog.Logger, conn asynq.RedisConnOpt, rdb redis
 	if err := c.requireAPI(); err != nil {
 		return nil, err
 	}
-	api, tokens, err := newAPI(c, nil, rdb, logger)
+	tr, err := newTransport(c)
+	if err != nil {
+		return nil, err
+	}
+	api, tokens, err := newAPI(c, &http.Client{Transport: tr}, rdb, logger)
 	if err != nil {
 		return nil, err
 	}
@@ -121,7 +127,22 @@ func newWorker(c Config, logger *slog.Logger, conn asynq.RedisConnOpt, rdb redis
 	if err != nil {
 		return nil, err
 	}
-	return &wiredWorker{Worker: w, tokens: tokens, dead: dead, resolver: resolver, throttle: th}, nil
+	return &wiredWorker{Worker: w, tokens: tokens, dead: dead, resolver: resolver, throttle: th, transport: tr}, nil
+}
+
+// newTransport sizes the provider connection pool to the calls the worker
+// makes at once: CHATQ_CONCURRENCY, times the queues in dedicated mode
+// (each queue its own slots), plus one for the token request.
+func newTransport(c Config) (*agora.Transport, error) {
+	slots := c.Concurrency
+	if c.QueueMode == dispatcher.QueueModeDedicated {
+		slots *= len(c.Queues)
+	}
+	tr, err := agora.NewTransport(agora.TransportConfig{MaxConns: slots + 1, CAFile: c.APICAFile})
+	if err != nil {
+		return nil, &ConfigError{Var: envPrefix + "_API_CA_FILE", Rule: err.Error()}
+	}
+	return tr, nil
 }
 
 func workerConfig(c Config) dispatcher.Config {

@@ -13,14 +13,24 @@ import (
 )
 
 func newWorkerCmd(env Env) *cobra.Command {
-	return &cobra.Command{
+	var cpuProfile string
+	cmd := &cobra.Command{
 		Use:   "worker",
 		Short: "Run a worker: deliver queued tasks to the provider until SIGTERM or SIGINT",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if cpuProfile != "" {
+				stop, err := startCPUProfile(cpuProfile)
+				if err != nil {
+					return err
+				}
+				defer stop()
+			}
 			return runWorker(cmd.Context(), env)
 		},
 	}
+	cmd.Flags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the worker to this file until it stops (go tool pprof)")
+	return cmd
 }
 
 func runWorker(ctx context.Context, env Env) error {

@@ -68,7 +68,9 @@ func (r *reservoir) take(ctx context.Context, maxWait time.Duration) (time.Durat
 		if at, ok := r.claim(now); ok {
 			late := r.lateness()
 			r.mu.Unlock()
-			if at.After(deadline) {
+			// deadline bounds the wait still to come: a slot already due
+			// is taken even when the reservation itself ran past it.
+			if at.After(now) && at.After(deadline) {
 				r.giveBackAt(at)
 				return at.Sub(now), nil
 			}

@@ -173,7 +173,7 @@ func TestNew(t *testing.T) {
 			require.Equal(t, defaultTimeout, c.timeout)
 			require.Equal(t, int64(defaultMaxErrorBody), c.maxErrBody)
 			require.Equal(t, "chatq", c.userAgent)
-			require.Equal(t, defaultTimeout, c.http.Timeout)
+			require.IsType(t, &Transport{}, c.http.Transport, "a pooled transport, not http.DefaultTransport")
 		})
 	}
 }

@@ -132,7 +132,7 @@ func TestStatus_ShowsWhatTheFleetRuns(t *testing.T) {
 	require.Equal(t, 42.0, *st.Families[0].Limit)
 	require.Contains(t, st.Queues, queueRow{Queue: "messages", Scheduled: 1, Archived: 1})
 	require.Equal(t, 1, st.OpenDeadLetters.Total)
-	require.Contains(t, out, `"pause": "500ms"`, "durations as Go duration strings")
+	require.Contains(t, out, `"pause": "100ms"`, "durations as Go duration strings")
 
 	require.Equal(t, ExitOK, stop(), logs.String())
 	got, err := throttle.ReadSettings(context.Background(), f.DB.Client)
@@ -159,7 +159,7 @@ func requireJSONLogDurations(t *testing.T, logs string) {
 	require.NotContains(t, logs, "Retry exhausted", "asynq's line is at debug level, below the default info")
 }
 
-// TestStatus_ShowsPauseAndBreaker: a 429 and a run of 503s reported by a
+// TestStatus_ShowsPauseAndBreaker: a 429 with Retry-After and a run of 503s reported by a
 // worker's throttle show in chatq status, read from Redis, with the limits
 // the worker published; before any worker published, the limits are
 // unknown rather than the shell's.
@@ -172,7 +172,7 @@ func TestStatus_ShowsPauseAndBreaker(t *testing.T) {
 	require.Regexp(t, `(?m)^messages/chatgroups\s+unknown\s+-\s`, out)
 	require.Contains(t, out, "Open dead letters: 0\n")
 
-	cfg := throttle.Config{Pause: time.Hour}
+	cfg := throttle.Config{MaxPause: 2 * time.Hour}
 	th, err := throttle.New(db.Client, cfg)
 	require.NoError(t, err)
 	publishFor(t, db, cfg.Settings("w1", true, time.Now()))
@@ -182,7 +182,7 @@ func TestStatus_ShowsPauseAndBreaker(t *testing.T) {
 		require.NoError(t, err)
 		p.Done(ctx, o)
 	}
-	report(throttle.MessagesGroups, throttle.Outcome{Status: 429, Code: "reach_limit"})
+	report(throttle.MessagesGroups, throttle.Outcome{Status: 429, Code: "reach_limit", RetryAfter: time.Hour})
 	for range 5 {
 		report(throttle.Groups, throttle.Outcome{Status: 503})
 	}
@@ -190,7 +190,7 @@ func TestStatus_ShowsPauseAndBreaker(t *testing.T) {
 	code, out, _ = run(t, "", "status")
 	require.Equal(t, ExitOK, code)
 	require.Contains(t, out, "EFFECTIVE/S")
-	require.Regexp(t, `messages/chatgroups\s+20\s+16\.0\s+[0-9.]+\s+for 59m`, out, "paused, rate ×0.8")
+	require.Regexp(t, `messages/chatgroups\s+20\s+20\.0\s+[0-9.]+\s+for 59m`, out, "paused for the Retry-After (one 429 lowers no rate)")
 	require.Regexp(t, `chatgroups\s+100\s+100\.0\s+[0-9.]+\s+-\s+open \(since`, out)
 
 	code, out, _ = run(t, "", "status", "--json")

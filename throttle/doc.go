@@ -5,25 +5,31 @@
 // Per API family (see [Family]: user, group and room messages, users,
 // groups) it keeps:
 //
-//   - A rate limit (GCRA, github.com/go-redis/redis_rate): the documented
-//     limits by default (agora-chat-rest-api-notes.md §7: 100 calls/s, 20/s
-//     for group messages), plus an optional cap on all families together
-//     (Config.Total, the free plan's 10 calls/s). A worker reserves tokens in
-//     batches (about 50 ms worth, at most 100) with one Redis call and hands
-//     them out locally, so the hot path pays no round trip per task.
-//   - A pause: the first 429 of a family pauses it for every worker
-//     (Retry-After when present, else Config.Pause) and lowers the family's
-//     effective rate by Config.Decrease; the rate then recovers by
+//   - A rate limit: the documented limits by default (the reference notes'
+//     rate-limit section: 100 calls/s, 20/s for group messages), plus an
+//     optional cap on all families together (Config.Total, the free plan's
+//     10 calls/s). A GCRA in Redis (reserveScript) hands out slots — the
+//     moments, 1/limit apart on Redis's clock, at which calls may leave — in
+//     batches of about 50 ms (at most 100) per Redis call, so the hot path
+//     pays no round trip per task and the fleet's calls leave evenly spaced
+//     (Config.Burst allows that many back to back).
+//   - 429s, counted per family in windows of Config.DecreaseWindow: one
+//     alone changes nothing for the fleet; the second of a window, or one
+//     with Retry-After, pauses the family for every worker (Retry-After, else
+//     Config.Pause); a window with two or more lowers the effective rate in
+//     proportion (at most by Config.Decrease), and it recovers by
 //     Config.Recovery of the configured limit per second (AIMD), so a limit
 //     configured too high corrects itself.
 //   - A circuit breaker: Config.BreakerFailures 5xx answers or network
 //     errors in a row (across the fleet, at the granularity of
 //     Config.Refresh) open it; while open, calls are not made and at most one
 //     probe per Config.ProbeInterval goes out, fleet-wide. Any HTTP answer
-//     below 500 to a probe closes it; a failed probe keeps it open.
+//     below 500 to a probe closes it; a failed probe keeps it open, and
+//     [Permit.Done] returns a [*DeferError] for it: the probe's failure is
+//     the breaker's evidence, not its task's.
 //
 // [Throttle.Acquire] asks for permission before a call. It waits when the
-// wait is short (a token or a pause ending within Config.MaxWait) and
+// wait is short (a slot or a pause ending within Config.MaxWait) and
 // otherwise returns a [*DeferError] with the delay after which to try again:
 // the dispatcher defers the task without spending its retry budget and
 // without counting a deferral (capacity and fleet-wide outages are not the

@@ -83,7 +83,10 @@ func requireDefer(t *testing.T, err error, reason string) *throttle.DeferError {
 func TestThrottle_Repeated429PausesFamilyForEveryWorker(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	limits := func(c *throttle.Config) { c.Limits = map[throttle.Family]float64{throttle.MessagesUsers: 100} }
+	limits := func(c *throttle.Config) {
+		c.Limits = map[throttle.Family]float64{throttle.MessagesUsers: 100}
+		c.BatchWindow = time.Millisecond // one slot per reservation: neither worker holds the other's next slots
+	}
 	a, other := b.newThrottle(t, limits), b.newThrottle(t, limits)
 	ctx := context.Background()
 	rateLimited := func(th *throttle.Throttle) {
@@ -128,7 +131,10 @@ func TestThrottle_Repeated429PausesFamilyForEveryWorker(t *testing.T) {
 func TestThrottle_ManyStrikesCutHarder(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	th := b.newThrottle(t, func(c *throttle.Config) { c.Limits = map[throttle.Family]float64{throttle.MessagesUsers: 100} })
+	th := b.newThrottle(t, func(c *throttle.Config) {
+		c.Limits = map[throttle.Family]float64{throttle.MessagesUsers: 100}
+		c.BatchWindow = time.Millisecond
+	})
 	ctx := context.Background()
 	for range 8 {
 		p, err := th.Acquire(ctx, throttle.MessagesUsers)

@@ -28,6 +28,7 @@ func readmeSandboxBlocks(t *testing.T) [][]string {
 	_, section, ok := strings.Cut(string(readme), "**A worker on the sandbox.**")
 	require.True(t, ok, `README has the "A worker on the sandbox" recipe`)
 	section, _, _ = strings.Cut(section, "\n## ")
+	section, _, _ = strings.Cut(section, "**HTTPS and a strict bucket.**")
 	var blocks [][]string
 	for _, m := range regexp.MustCompile("(?s)```sh\n(.*?)```").FindAllStringSubmatch(section, -1) {
 		var lines []string

@@ -149,12 +149,12 @@ func (b *bencher) startWorkers(p *provider, s fleetSpec) ([]*child, error) {
 	for i := range s.workers {
 		name := fmt.Sprintf("%s worker %d", s.name, i+1)
 		argv, env := b.chatqWorker(p, s)
+		if s.baseline {
+			argv, env = b.baselineWorker(p, s)
+		}
 		if b.opts.WorkerProfileDir != "" {
 			file := strings.NewReplacer("/", "-", " ", "-", ",", "").Replace(name) + ".prof"
 			argv = append(slices.Clone(argv), "--cpuprofile", filepath.Join(b.opts.WorkerProfileDir, file))
-		}
-		if s.baseline {
-			argv, env = b.baselineWorker(p, s)
 		}
 		c, err := startChild(name, argv, env)
 		if err != nil {

@@ -39,8 +39,8 @@ type Options struct {
 	Scenarios []string
 	// Smoke runs each scenario for about a second.
 	Smoke bool
-	// WorkerProfileDir, optional, gets a CPU profile of every chatq worker
-	// process (<run name> <n>.prof).
+	// WorkerProfileDir, optional, gets a CPU profile of every worker
+	// process, chatq's and the baseline's (<run name> <n>.prof).
 	WorkerProfileDir string
 	// Outage is how long the outage scenario's sandbox answers 503.
 	// Default 30s (2s with Smoke).

@@ -74,6 +74,13 @@ func (r *reservoir) take(ctx context.Context, maxWait time.Duration) (time.Durat
 				r.giveBackAt(at)
 				return at.Sub(now), nil
 			}
+			if r.interval < lateSlack {
+				// Above 1,000 calls/s slots are closer than a timer can
+				// keep: the GCRA still bounds the calls per batch window,
+				// and waiting for a slot microseconds away would cost
+				// every call a timer.
+				return 0, nil
+			}
 			if err := sleepUntil(ctx, at); err != nil {
 				return 0, err
 			}

@@ -53,7 +53,7 @@ func newBenchCmd(env Env) *cobra.Command {
 // bench/baseline) as its own process; chatq bench starts it.
 func newBaselineWorkerCmd(env Env) *cobra.Command {
 	var cfg baseline.Config
-	var queue string
+	var queue, cpuProfile string
 	cmd := &cobra.Command{
 		Use:    "baseline-worker",
 		Short:  "Run the benchmark's baseline worker (plain asynq, its own HTTP client); started by chatq bench",
@@ -62,6 +62,13 @@ func newBaselineWorkerCmd(env Env) *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg.ClientSecret = os.Getenv(bench.BaselineSecretVar)
 			cfg.Queues = map[string]int{queue: 1}
+			if cpuProfile != "" {
+				stop, err := startCPUProfile(cpuProfile)
+				if err != nil {
+					return err
+				}
+				defer stop()
+			}
 			return baseline.Run(cmd.Context(), cfg)
 		},
 	}
@@ -73,6 +80,7 @@ func newBaselineWorkerCmd(env Env) *cobra.Command {
 	fl.IntVar(&cfg.Concurrency, "concurrency", 20, "tasks in flight")
 	fl.StringVar(&queue, "queue", "messages", "the one queue it serves")
 	fl.StringVar(&cfg.CAFile, "ca-file", "", "PEM certificate to trust")
+	fl.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile to this file until it stops")
 	return cmd
 }
 

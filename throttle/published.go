@@ -78,7 +78,7 @@ func (s Settings) SameAs(o Settings) bool {
 }
 
 // Summary is the settings on one line, e.g. "on: messages/users 100/s, …,
-// total none, burst 1, max wait 1s, pause 100ms (max 10m0s), breaker after 5
+// total none, burst 2, max wait 1s, pause 100ms (max 10m0s), breaker after 5
 // failures, probe every 1s".
 func (s Settings) Summary() string {
 	var b strings.Builder

@@ -62,7 +62,7 @@ func TestPublisher_PublishesRefreshesAndRemoves(t *testing.T) {
 	require.False(t, got[1].PublishedAt.IsZero())
 	require.False(t, got[0].SameAs(got[1]))
 	require.Contains(t, got[1].Summary(), "on: messages/users 42/s, messages/chatgroups 20/s")
-	require.Contains(t, got[1].Summary(), "total 10/s, burst 1, max wait 1s, pause 100ms (max 10m0s)")
+	require.Contains(t, got[1].Summary(), "total 10/s, burst 2, max wait 1s, pause 100ms (max 10m0s)")
 	ttl, err := db.Client.PTTL(context.Background(), "{chatq}:throttle:config").Result()
 	require.NoError(t, err)
 	require.Positive(t, ttl, "the entries expire when no worker refreshes them")

@@ -30,11 +30,15 @@ const minSleep = 100 * time.Microsecond
 // moved across. So the fleet's calls leave evenly spaced at the rate, as
 // a strict token bucket at the provider wants them, not in batches: a
 // batch held by a worker is a schedule, not a burst. Config.Burst lets a
-// slot be used up to Burst-1 intervals early; a slot nobody used in time is
-// dropped rather than used late next to the following one.
+// slot be used up to Burst-1 intervals late; a slot later than that is
+// dropped rather than used next to the following one.
 //
-// A worker reserves a batch (about Config.BatchWindow of the rate) per
-// Redis call; waiters share one reservation call at a time.
+// Callers get slots first come, first served: a caller that finds none
+// queues, and one fetch loop per reservoir reserves as many slots as
+// callers wait (at least a batch window's worth, at most two batches ahead
+// of the fleet's time) and hands them out in arrival order. Before, callers
+// raced for each small batch, and an unlucky one waited past MaxWait and
+// was deferred: a deferred task then trails a backlog by seconds.
 type reservoir struct {
 	key    string
 	rdb    redis.UniversalClient
@@ -45,11 +49,23 @@ type reservoir struct {
 	onErr  func(error)
 
 	mu        sync.Mutex
+	queue     []*waiter     // callers without a slot, in arrival order
+	fetching  bool          // the fetch loop runs
+	inFlight  chan struct{} // closed when the reservation in flight is served
 	slots     []time.Time   // reserved and unused, ascending
 	interval  time.Duration // spacing of the last reservation's slots
 	notBefore time.Time     // Redis said no reservation before then
-	fetching  chan struct{} // closed when the reservation in flight ends
 }
+
+// waiter is a caller queued for a slot.
+type waiter struct {
+	slot chan time.Time // receives the slot (buffered)
+	gone bool           // left the queue (deadline, context); r.mu
+}
+
+// fetchTimeout bounds one reservation call of the fetch loop, which runs
+// for no caller in particular.
+const fetchTimeout = 5 * time.Second
 
 // take claims one slot and waits for it, waiting maxWait at most. It
 // returns 0 when the call may go, else how long from now a slot would take
@@ -58,80 +74,161 @@ type reservoir struct {
 func (r *reservoir) take(ctx context.Context, maxWait time.Duration) (time.Duration, error) {
 	deadline := time.Now().Add(maxWait)
 	for {
-		// A reservation made with a done ctx fails at once and leaves no
-		// slot: without this check the loop would retry it forever.
-		if err := ctx.Err(); err != nil {
+		at, err := r.next(ctx, deadline)
+		if err != nil {
 			return 0, err
 		}
-		r.mu.Lock()
 		now := time.Now()
-		if at, ok := r.claim(now); ok {
-			late := r.lateness()
-			r.mu.Unlock()
-			// deadline bounds the wait still to come: a slot already due
-			// is taken even when the reservation itself ran past it.
-			if at.After(now) && at.After(deadline) {
-				r.giveBackAt(at)
-				return at.Sub(now), nil
-			}
-			if r.interval < lateSlack {
-				// Above 1,000 calls/s slots are closer than a timer can
-				// keep: the GCRA still bounds the calls per batch window,
-				// and waiting for a slot microseconds away would cost
-				// every call a timer.
-				return 0, nil
-			}
-			if err := sleepUntil(ctx, at); err != nil {
-				return 0, err
-			}
-			// A process that stalls (GC, a busy machine) wakes every
-			// sleeper at once: a slot overslept is dropped like one
-			// nobody claimed, rather than sent in a burst.
-			if time.Since(at) <= late {
-				return 0, nil
-			}
-			continue
+		if at.IsZero() {
+			return maxWait, nil // still queued at the deadline
 		}
-		if at := r.notBefore; now.Before(at) {
-			r.mu.Unlock()
-			if at.After(deadline) {
-				return at.Sub(now), nil
-			}
-			if err := sleep(ctx, at.Sub(now)); err != nil {
-				return 0, err
-			}
-			continue
+		// deadline bounds the wait still to come: a slot already due is
+		// taken even when the wait for it ran past the deadline.
+		if at.After(now) && at.After(deadline) {
+			r.giveBackAt(at)
+			return at.Sub(now), nil
 		}
-		if ch := r.fetching; ch != nil {
+		r.mu.Lock()
+		dense, late := r.interval < lateSlack, r.lateness()
+		r.mu.Unlock()
+		if dense {
+			// Above 1,000 calls/s slots are closer than a timer can keep:
+			// the GCRA still bounds the calls per batch window, and
+			// waiting for a slot microseconds away would cost every call
+			// a timer.
+			return 0, nil
+		}
+		if err := sleepUntil(ctx, at); err != nil {
+			return 0, err
+		}
+		// A process that stalls (GC, a busy machine) wakes every sleeper
+		// at once: a slot overslept is dropped like one nobody claimed,
+		// rather than sent in a burst.
+		if time.Since(at) <= late {
+			return 0, nil
+		}
+	}
+}
+
+// next returns the next slot for this caller, in arrival order: at once
+// when one is free and nobody is queued, else when the fetch loop hands it
+// one. A zero time means the deadline came first.
+func (r *reservoir) next(ctx context.Context, deadline time.Time) (time.Time, error) {
+	if err := ctx.Err(); err != nil {
+		return time.Time{}, err
+	}
+	r.mu.Lock()
+	if len(r.queue) == 0 {
+		if at, ok := r.claim(time.Now()); ok {
 			r.mu.Unlock()
+			return at, nil
+		}
+	}
+	w := &waiter{slot: make(chan time.Time, 1)}
+	r.queue = append(r.queue, w)
+	if !r.fetching {
+		r.fetching = true
+		go r.fetch()
+	}
+	r.mu.Unlock()
+	timer := time.NewTimer(time.Until(deadline))
+	defer timer.Stop()
+	var err error
+	select {
+	case at := <-w.slot:
+		return at, nil
+	case <-timer.C:
+		// MaxWait bounds the wait for the rate, not for Redis: a
+		// reservation in flight is waited for.
+		r.mu.Lock()
+		ch := r.inFlight
+		r.mu.Unlock()
+		if ch != nil {
 			select {
+			case at := <-w.slot:
+				return at, nil
 			case <-ch:
 			case <-ctx.Done():
-				return 0, ctx.Err()
+				err = ctx.Err()
 			}
+		}
+	case <-ctx.Done():
+		err = ctx.Err()
+	}
+	r.mu.Lock()
+	w.gone = true
+	r.mu.Unlock()
+	select {
+	case at := <-w.slot: // handed over as we left: the next caller's
+		r.giveBackAt(at)
+	default:
+	}
+	return time.Time{}, err
+}
+
+// fetch reserves slots while callers are queued and hands them out in
+// arrival order; it ends when the queue is empty.
+func (r *reservoir) fetch() {
+	for {
+		r.mu.Lock()
+		live := r.serve(time.Now())
+		if live == 0 {
+			r.queue, r.fetching = nil, false
+			r.mu.Unlock()
+			return
+		}
+		if wait := time.Until(r.notBefore); wait > 0 {
+			r.mu.Unlock()
+			time.Sleep(wait) // the fleet's time is ahead: Redis said when
 			continue
 		}
 		ch := make(chan struct{})
-		r.fetching = ch
+		r.inFlight = ch
 		r.mu.Unlock()
-		r.reserve(ctx)
+		ctx, cancel := context.WithTimeout(context.Background(), fetchTimeout)
+		r.reserve(ctx, live)
+		cancel()
 		r.mu.Lock()
-		r.fetching = nil
+		r.serve(time.Now())
+		r.inFlight = nil
 		close(ch)
 		r.mu.Unlock()
 	}
 }
 
-// claim takes the earliest slot not too stale to use and returns the
-// moment the call may go (the slot, less the burst allowance). r.mu held.
+// serve hands free slots to the queued callers in order and returns how
+// many are still waiting. r.mu held.
+func (r *reservoir) serve(now time.Time) int {
+	for len(r.queue) > 0 {
+		w := r.queue[0]
+		if w.gone {
+			r.queue = r.queue[1:]
+			continue
+		}
+		at, ok := r.claim(now)
+		if !ok {
+			break
+		}
+		w.slot <- at
+		r.queue = r.queue[1:]
+	}
+	live := 0
+	for _, w := range r.queue {
+		if !w.gone {
+			live++
+		}
+	}
+	return live
+}
+
+// claim takes the earliest slot not too stale to use. r.mu held.
 func (r *reservoir) claim(now time.Time) (time.Time, bool) {
-	early := time.Duration(r.burst-1) * r.interval
 	late := r.lateness()
 	for len(r.slots) > 0 {
 		at := r.slots[0]
 		r.slots = r.slots[1:]
 		if now.Sub(at) <= late {
-			return at.Add(-early), true
+			return at, true
 		}
 	}
 	return time.Time{}, false
@@ -152,14 +249,16 @@ func (r *reservoir) lateness() time.Duration {
 	return time.Duration(r.burst-1)*r.interval + lateSlack
 }
 
-// reserve asks Redis for a batch of slots. On a Redis error it fails open
-// at the local share of the rate: one slot now, the next reservation 1/rate
-// later.
-func (r *reservoir) reserve(ctx context.Context) {
+// reserve asks Redis for slots: want (the callers waiting), at least a
+// batch window's worth, at most maxBatch, none further ahead of the fleet's
+// time than two batch windows' worth. On a Redis error it fails open at the
+// local share of the rate: one slot now, the next reservation 1/rate later.
+func (r *reservoir) reserve(ctx context.Context, want int) {
 	rate := r.rate(time.Now())
 	batch := batchFor(rate, r.window)
 	interval := time.Duration(float64(time.Second) / rate)
 	horizon := 2 * time.Duration(batch) * interval
+	batch = min(max(batch, want), maxBatch)
 	if !r.clock.calibrated() {
 		r.clock.calibrate(ctx, r.rdb)
 	}
@@ -200,8 +299,8 @@ func (r *reservoir) giveBack() { r.giveBackAt(time.Now()) }
 func (r *reservoir) giveBackAt(at time.Time) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	early := time.Duration(r.burst-1) * r.interval
-	r.slots = append([]time.Time{at.Add(early)}, r.slots...)
+	r.slots = append([]time.Time{at}, r.slots...)
+	r.serve(time.Now())
 }
 
 // batchFor is about window's worth of rate, between 1 and maxBatch.

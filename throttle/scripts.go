@@ -46,7 +46,7 @@ if now - strike_at >= window then
 end
 strikes = strikes + 1
 redis.call('HSET', h, 'strikes', strikes, 'strike_at', strike_at)
-if strikes >= 2 or decreased == 1 or ARGV[9] == '1' then
+if strikes >= 5 or ARGV[9] == '1' then
   if now >= cur then
     started = 1
     redis.call('HINCRBY', h, 'pauses', 1)

@@ -19,7 +19,7 @@ type ThrottleSettings struct {
 	// "messages/users:100,messages/chatgroups:20"; 0 = no limit.
 	RateLimits     map[string]float64 `envconfig:"RATE_LIMITS"`
 	RateLimitTotal float64            `envconfig:"RATE_LIMIT_TOTAL" default:"0"`
-	RateBurst      int                `envconfig:"RATE_BURST" default:"1"`
+	RateBurst      int                `envconfig:"RATE_BURST" default:"2"`
 	RateMaxWait    time.Duration      `envconfig:"RATE_MAX_WAIT" default:"1s"`
 	RatePause      time.Duration      `envconfig:"RATE_PAUSE" default:"100ms"`
 	BreakerFails   int                `envconfig:"BREAKER_FAILURES" default:"5"`

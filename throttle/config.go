@@ -28,9 +28,10 @@ type Config struct {
 	// MaxWait is how long Acquire waits for a token or for a pause to end
 	// before it defers the task instead. Default 1s.
 	MaxWait time.Duration
-	// Pause is how long a 429 without Retry-After pauses its family.
-	// Default 100ms: a provider's bucket refills within a few intervals, and
-	// every pause costs Pause × limit calls of capacity.
+	// Pause is how long a family is paused from the fifth 429 without
+	// Retry-After in a DecreaseWindow. Default 100ms: a provider's bucket
+	// refills within a few intervals, and every pause costs Pause × limit
+	// calls of capacity.
 	Pause time.Duration
 	// MaxPause caps a Retry-After used as a pause. Default 10m.
 	MaxPause time.Duration

@@ -13,9 +13,9 @@
 //     batches of about 50 ms (at most 100) per Redis call, so the hot path
 //     pays no round trip per task and the fleet's calls leave evenly spaced
 //     (Config.Burst allows that many back to back).
-//   - 429s, counted per family in windows of Config.DecreaseWindow: one
-//     alone changes nothing for the fleet; the second of a window, or one
-//     with Retry-After, pauses the family for every worker (Retry-After, else
+//   - 429s, counted per family in windows of Config.DecreaseWindow: a few
+//     change nothing for the fleet; the fifth of a window, or one with
+//     Retry-After, pauses the family for every worker (Retry-After, else
 //     Config.Pause); a window with two or more lowers the effective rate in
 //     proportion (at most by Config.Decrease), and it recovers by
 //     Config.Recovery of the configured limit per second (AIMD), so a limit

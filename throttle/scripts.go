@@ -12,10 +12,10 @@ import "github.com/redis/go-redis/v9"
 // recovery, min rate, ttl ms, decrease window ms, "1" when the provider
 // sent Retry-After.
 //
-// 429s are counted per window ("strikes"). A 429 alone (jitter at a strict
-// bucket) changes nothing for the fleet: its task is deferred and that is
-// all. From the second 429 of a window on, or when the provider asked with
-// Retry-After, the family is paused (a running pause is extended to
+// 429s are counted per window ("strikes"). A few 429s (jitter at a strict
+// bucket) change nothing for the fleet: their tasks are deferred and that
+// is all. From the fifth 429 of a window on, or when the provider asked
+// with Retry-After, the family is paused (a running pause is extended to
 // now+pause). The first 429 after a window with two or more lowers the
 // effective rate in proportion to how many that window had: ×(1 − 0.025 per
 // 429), at most ×decrease — 0.95 for two (jitter), 0.8 for eight or more

@@ -18,8 +18,9 @@ import "github.com/redis/go-redis/v9"
 // with Retry-After, the family is paused (a running pause is extended to
 // now+pause). The first 429 after a window with two or more lowers the
 // effective rate in proportion to how many that window had: ×(1 − 0.025 per
-// 429), at most ×decrease — 0.95 for two (jitter), 0.8 for eight or more
-// (a limit set too high).
+// 429), at most ×decrease — 0.95 for two (jitter); the eighth 429 of a
+// window (a limit set too high) cuts by decrease at once and starts a new
+// window.
 var pause429Script = redis.NewScript(`
 local h = KEYS[1]
 local now = tonumber(ARGV[1])
@@ -45,8 +46,19 @@ if now - strike_at >= window then
   strike_at = now
 end
 strikes = strikes + 1
+if strikes >= 8 and limit > 0 then
+  -- a clear overload: cut now rather than at the window's end
+  local rate = tonumber(redis.call('HGET', h, 'rate') or ARGV[3])
+  local at = tonumber(redis.call('HGET', h, 'rate_at') or '0')
+  local eff = math.min(limit, rate + tonumber(ARGV[5]) * limit * (now - at) / 1000)
+  local new = math.max(tonumber(ARGV[6]) * limit, eff * tonumber(ARGV[4]))
+  redis.call('HSET', h, 'rate', tostring(new), 'rate_at', now)
+  decreased = 1
+  strikes = 0
+  strike_at = now
+end
 redis.call('HSET', h, 'strikes', strikes, 'strike_at', strike_at)
-if strikes >= 5 or ARGV[9] == '1' then
+if strikes >= 5 or decreased == 1 or ARGV[9] == '1' then
   if now >= cur then
     started = 1
     redis.call('HINCRBY', h, 'pauses', 1)

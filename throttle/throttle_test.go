@@ -127,8 +127,9 @@ func TestThrottle_Repeated429PausesFamilyForEveryWorker(t *testing.T) {
 	require.InDelta(t, 95.5, statusOf(t, other, throttle.MessagesUsers).Rate, 0.01, "a window with one 429 lowers nothing")
 }
 
-// TestThrottle_ManyStrikesCutHarder: eight 429s in a window (a limit set
-// far too high) cut the rate by Decrease (×0.8), not by 5 %.
+// TestThrottle_ManyStrikesCutHarder: the eighth 429 of a window (a limit
+// set far too high) cuts the rate by Decrease (×0.8) at once, not by 5 %
+// a window later, and starts a new window.
 func TestThrottle_ManyStrikesCutHarder(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
@@ -137,7 +138,8 @@ func TestThrottle_ManyStrikesCutHarder(t *testing.T) {
 		c.BatchWindow = time.Millisecond
 	})
 	ctx := context.Background()
-	for range 8 {
+	rateLimited := func() {
+		t.Helper()
 		p, err := th.Acquire(ctx, throttle.MessagesUsers)
 		if err != nil {
 			b.clock.Add(150 * time.Millisecond) // wait the pause out
@@ -145,13 +147,17 @@ func TestThrottle_ManyStrikesCutHarder(t *testing.T) {
 		}
 		require.NoError(t, err)
 		p.Done(ctx, throttle.Outcome{Status: 429, Code: "reach_limit"})
+	}
+	for range 7 {
+		rateLimited()
 		b.clock.Add(time.Millisecond)
 	}
+	require.InDelta(t, 100, statusOf(t, th, throttle.MessagesUsers).Rate, 0.2, "seven: not yet")
+	rateLimited()
+	require.InDelta(t, 80, statusOf(t, th, throttle.MessagesUsers).Rate, 0.2, "the eighth cuts at once")
 	b.clock.Add(time.Second)
-	p, err := th.Acquire(ctx, throttle.MessagesUsers)
-	require.NoError(t, err)
-	p.Done(ctx, throttle.Outcome{Status: 429, Code: "reach_limit"})
-	require.InDelta(t, 80, statusOf(t, th, throttle.MessagesUsers).Rate, 0.2)
+	rateLimited()
+	require.InDelta(t, 82, statusOf(t, th, throttle.MessagesUsers).Rate, 0.2, "the new window had no 429 before this one")
 }
 
 func TestThrottle_RetryAfterSetsThePause(t *testing.T) {

@@ -70,6 +70,7 @@ type fleetResult struct {
 	timedOut     bool
 	sendWindow   time.Duration // first send to last successful send, at the provider
 	conns        int64         // connections the provider accepted
+	connsWarm    int64         // of which after the first 1,000 sends; -1 = fewer sends
 	handshakes   int64         // TLS handshakes the provider made
 	peakRSS      []float64     // per worker process, MiB
 }
@@ -135,7 +136,7 @@ func (b *bencher) runFleet(ctx context.Context, s fleetSpec) (fleetResult, error
 		res.peakRSS = append(res.peakRSS, c.peakRSS())
 	}
 	res.stats, res.sendWindow = p.sb.Stats(), p.sendWindow()
-	res.conns, res.handshakes = p.conns.Load(), p.handshakes.Load()
+	res.conns, res.handshakes, res.connsWarm = p.conns.Load(), p.handshakes.Load(), p.connsAfterWarmUp()
 	b.progress("  %-40s %6d tasks in %8s", s.name, s.tasks, res.elapsed.Round(time.Millisecond))
 	if res.timedOut {
 		b.progress("  %-40s timed out: %d delivered, %d dead-lettered", s.name, res.delivered, res.deadLettered)

@@ -33,10 +33,18 @@ type provider struct {
 
 	conns, handshakes atomic.Int64
 	firstSend, lastOK atomic.Int64 // unix nanoseconds; 0 = not yet
+	sends             atomic.Int64
+	connsAtWarm       atomic.Int64 // conns when the warmUp-th send arrived; -1 = not yet
 }
+
+// warmUp is the number of sends after which the pool is expected to be
+// complete: a connection opened later is one a pooled client should not
+// have needed.
+const warmUp = 1000
 
 func newProvider(cfg sandbox.Config, wire, dir string) (*provider, error) {
 	p := &provider{sb: sandbox.New(cfg)}
+	p.connsAtWarm.Store(-1)
 	p.srv = httptest.NewUnstartedServer(http.HandlerFunc(p.serve))
 	p.srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
 		if s == http.StateNew {
@@ -70,6 +78,9 @@ func (p *provider) serve(w http.ResponseWriter, r *http.Request) {
 	send := strings.Contains(r.URL.Path, "/messages/")
 	if send {
 		p.firstSend.CompareAndSwap(0, time.Now().UnixNano())
+		if p.sends.Add(1) == warmUp {
+			p.connsAtWarm.Store(p.conns.Load())
+		}
 	}
 	sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 	p.sb.ServeHTTP(sw, r)
@@ -95,4 +106,14 @@ func (p *provider) sendWindow() time.Duration {
 		return 0
 	}
 	return time.Duration(z - a)
+}
+
+// connsAfterWarmUp is the connections accepted after the warmUp-th send;
+// -1 when the run had fewer sends.
+func (p *provider) connsAfterWarmUp() int64 {
+	at := p.connsAtWarm.Load()
+	if at < 0 {
+		return -1
+	}
+	return p.conns.Load() - at
 }

@@ -69,15 +69,15 @@ func (f *throttleFleet) waitAll(t *testing.T, ids []string) {
 }
 
 // TestThrottle_TwoWorkersShareOneLimit: the sandbox enforces 40 calls/s
-// with a strict bucket of 3; two workers limited to 40/s together send at
-// evenly spaced slots (25ms apart, fleet-wide), never three calls within
-// 50ms, so it answers no 429 (batches sent at once, as before slots, did);
+// with a strict bucket of 3; two workers limited to 40/s with a burst of 1
+// together send at evenly spaced slots (25ms apart, fleet-wide), never
+// three calls within 50ms, so it answers no 429 (batches sent at once, as before slots, did);
 // and the run takes at least as long as the limit allows.
 func TestThrottle_TwoWorkersShareOneLimit(t *testing.T) {
 	t.Parallel()
 	const limit, n = 40, 120
 	f := newThrottleFleet(t, throttleFleetOpts{workers: 2, concurrency: 10, sandbox: sandbox.Config{RateLimit: limit, RateBurst: 3},
-		throttle: throttle.Config{Limits: map[throttle.Family]float64{throttle.MessagesUsers: limit}}})
+		throttle: throttle.Config{Limits: map[throttle.Family]float64{throttle.MessagesUsers: limit}, Burst: 1}})
 	start := time.Now()
 	ids := f.send(t, n)
 	f.waitAll(t, ids)

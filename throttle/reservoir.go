@@ -51,7 +51,7 @@ type reservoir struct {
 	mu        sync.Mutex
 	queue     []*waiter     // callers without a slot, in arrival order
 	fetching  bool          // the fetch loop runs
-	inFlight  chan struct{} // closed when the reservation in flight is served
+	round     chan struct{} // closed when the next reservation has been served
 	slots     []time.Time   // reserved and unused, ascending
 	interval  time.Duration // spacing of the last reservation's slots
 	notBefore time.Time     // Redis said no reservation before then
@@ -126,6 +126,10 @@ func (r *reservoir) next(ctx context.Context, deadline time.Time) (time.Time, er
 	}
 	w := &waiter{slot: make(chan time.Time, 1)}
 	r.queue = append(r.queue, w)
+	if r.round == nil {
+		r.round = make(chan struct{})
+	}
+	round := r.round
 	if !r.fetching {
 		r.fetching = true
 		go r.fetch()
@@ -138,19 +142,15 @@ func (r *reservoir) next(ctx context.Context, deadline time.Time) (time.Time, er
 	case at := <-w.slot:
 		return at, nil
 	case <-timer.C:
-		// MaxWait bounds the wait for the rate, not for Redis: a
-		// reservation in flight is waited for.
-		r.mu.Lock()
-		ch := r.inFlight
-		r.mu.Unlock()
-		if ch != nil {
-			select {
-			case at := <-w.slot:
-				return at, nil
-			case <-ch:
-			case <-ctx.Done():
-				err = ctx.Err()
-			}
+		// MaxWait bounds the wait for the rate, not for Redis or the
+		// scheduler: at least one reservation after this caller queued
+		// is waited for.
+		select {
+		case at := <-w.slot:
+			return at, nil
+		case <-round:
+		case <-ctx.Done():
+			err = ctx.Err()
 		}
 	case <-ctx.Done():
 		err = ctx.Err()
@@ -182,16 +182,16 @@ func (r *reservoir) fetch() {
 			time.Sleep(wait) // the fleet's time is ahead: Redis said when
 			continue
 		}
-		ch := make(chan struct{})
-		r.inFlight = ch
 		r.mu.Unlock()
 		ctx, cancel := context.WithTimeout(context.Background(), fetchTimeout)
 		r.reserve(ctx, live)
 		cancel()
 		r.mu.Lock()
 		r.serve(time.Now())
-		r.inFlight = nil
-		close(ch)
+		if r.round != nil {
+			close(r.round)
+			r.round = nil
+		}
 		r.mu.Unlock()
 	}
 }

@@ -138,7 +138,8 @@ func newTransport(c Config) (*agora.Transport, error) {
 	if c.QueueMode == dispatcher.QueueModeDedicated {
 		slots *= len(c.Queues)
 	}
-	tr, err := agora.NewTransport(agora.TransportConfig{MaxConns: slots + 1, CAFile: c.APICAFile})
+	tr, err := agora.NewTransport(agora.TransportConfig{MaxConns: slots + 1, CAFile: c.APICAFile,
+		ResponseHeaderTimeout: c.HTTPTimeout})
 	if err != nil {
 		return nil, &ConfigError{Var: envPrefix + "_API_CA_FILE", Rule: err.Error()}
 	}

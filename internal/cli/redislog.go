@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"os"
 	"strings"
-	"sync"
 	"sync/atomic"
 
 	"github.com/redis/go-redis/v9"
@@ -16,12 +15,14 @@ import (
 // go-redis writes its own lines ("redis: 2026/01/02 pool.go:770: connection
 // pool: failed to dial …") to stderr through a process-global logger, which
 // breaks JSON logs. Main routes them through the command's slog logger: the
-// adapter is installed once per process, and each run of Main points it at
-// its logger and back when it returns.
+// adapter is installed when the package initialises (go-redis reads its
+// logger without a lock, so it must be in place before any client exists),
+// and each run of Main points it at its logger and back when it returns.
 var redisLogs struct {
-	once   sync.Once
 	target atomic.Pointer[slog.Logger] // nil: slog.Default()
 }
+
+func init() { redis.SetLogger(redisLogAdapter{}) }
 
 // redisLogAdapter implements go-redis's logger interface.
 type redisLogAdapter struct{}
@@ -41,7 +42,6 @@ func (redisLogAdapter) Printf(ctx context.Context, format string, v ...any) {
 // routeRedisLogs sends go-redis's lines to logger until the returned
 // function is called.
 func routeRedisLogs(logger *slog.Logger) (restore func()) {
-	redisLogs.once.Do(func() { redis.SetLogger(redisLogAdapter{}) })
 	prev := redisLogs.target.Swap(logger)
 	return func() { redisLogs.target.CompareAndSwap(logger, prev) }
 }

@@ -3,6 +3,8 @@ package dispatcher
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/chatq/chatq/tasks"
@@ -94,8 +96,8 @@ func (c Config) validate() error {
 	if c.Concurrency < 1 {
 		errs = append(errs, fmt.Errorf("field Concurrency: must be at least 1, got %d", c.Concurrency))
 	}
-	for q, w := range c.Queues {
-		if q == "" || w < 1 {
+	for _, q := range slices.Sorted(maps.Keys(c.Queues)) {
+		if w := c.Queues[q]; q == "" || w < 1 {
 			errs = append(errs, fmt.Errorf("field Queues[%q]: weight must be at least 1, got %d", q, w))
 		}
 	}
@@ -110,12 +112,15 @@ func (c Config) validate() error {
 		errs = append(errs, fmt.Errorf("field DeliveredTTL: must be at least %s (asynq's recovery window) or negative (no markers), got %s",
 			MinDeliveredTTL, c.DeliveredTTL))
 	}
-	for name, d := range map[string]time.Duration{
-		"PollInterval": c.PollInterval, "ShutdownTimeout": c.ShutdownTimeout,
-		"DeferMaxAge": c.DeferMaxAge, "CredentialsLogInterval": c.CredentialsLogInterval,
+	for _, f := range []struct {
+		name string
+		d    time.Duration
+	}{
+		{"PollInterval", c.PollInterval}, {"ShutdownTimeout", c.ShutdownTimeout},
+		{"DeferMaxAge", c.DeferMaxAge}, {"CredentialsLogInterval", c.CredentialsLogInterval},
 	} {
-		if d < 0 {
-			errs = append(errs, fmt.Errorf("field %s: must not be negative, got %s", name, d))
+		if f.d < 0 {
+			errs = append(errs, fmt.Errorf("field %s: must not be negative, got %s", f.name, f.d))
 		}
 	}
 	return errors.Join(errs...)

@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -13,7 +14,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/chatq/chatq/agora"
+	"github.com/chatq/chatq/dispatcher"
 	"github.com/chatq/chatq/internal/app"
+	"github.com/chatq/chatq/throttle"
 )
 
 const (
@@ -57,6 +60,87 @@ func TestNew_ScrubsTheConfiguredSecret(t *testing.T) {
 			err = w.API.DeleteGroup(t.Context(), agora.NewToken("token-value-0123", time.Time{}), "g1")
 			require.ErrorContains(t, err, "[redacted]")
 			require.NotContains(t, err.Error(), c.ClientSecret+c.AppCertificate, "the configured secret")
+		})
+	}
+}
+
+// TestNew_ConfigErrorsNameTheField: a bad configuration is a
+// *app.ConfigError naming the Go field, so that the command line can name
+// its own setting; several are reported in field order.
+func TestNew_ConfigErrorsNameTheField(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name      string
+		cfg       app.Config
+		deps      func(app.Deps) app.Deps
+		wantField string
+		wantErr   string
+	}{
+		{name: "nothing set", wantField: "APIURL",
+			wantErr: "app: field APIURL: required\nfield AppKey: required\nfield AppID / ClientID: required: AppID and AppCertificate, or ClientID and ClientSecret"},
+		{name: "app key without a hash", cfg: app.Config{APIURL: "http://x", AppKey: "orgapp", ClientID: "id", ClientSecret: "s"},
+			wantField: "AppKey", wantErr: `app: field AppKey: must be "org#app" with exactly one '#'`},
+		{name: "both credential pairs", cfg: app.Config{APIURL: "http://x", AppKey: "o#a", ClientID: "id", ClientSecret: "s", AppID: testAppID},
+			wantField: "AppID / ClientID", wantErr: "app: field AppID / ClientID: set either AppID and AppCertificate or ClientID and ClientSecret, not both"},
+		{name: "secret without id", cfg: app.Config{APIURL: "http://x", AppKey: "o#a", ClientSecret: "s"},
+			wantField: "ClientID", wantErr: "app: field ClientID: required with ClientSecret"},
+		{name: "bad app certificate", cfg: app.Config{APIURL: "http://x", AppKey: "o#a", AppID: testAppID, AppCertificate: "short"},
+			wantField: "AppID / AppCertificate"},
+		{name: "CA file missing", cfg: app.Config{APIURL: "http://x", AppKey: "o#a", ClientID: "id", ClientSecret: "s", APICAFile: "testdata/none.pem"},
+			wantField: "APICAFile"},
+		{name: "own tokens: no credentials needed", cfg: app.Config{APIURL: "http://x", AppKey: "o#a", Worker: dispatcher.Config{Concurrency: -1}},
+			deps: func(d app.Deps) app.Deps {
+				d.Tokens = func(*agora.Client) (agora.TokenSource, error) { return nil, errors.New("unused") }
+				return d
+			}, wantErr: "app: tokens: unused"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			d := deps(t)
+			if tc.deps != nil {
+				d = tc.deps(d)
+			}
+			_, err := app.New(tc.cfg, d)
+			require.Error(t, err)
+			if tc.wantErr != "" {
+				require.EqualError(t, err, tc.wantErr)
+			}
+			var ce *app.ConfigError
+			if tc.wantField == "" {
+				require.False(t, errors.As(err, &ce), "got %v, want no ConfigError", err)
+				return
+			}
+			require.ErrorAs(t, err, &ce)
+			require.Equal(t, tc.wantField, ce.Field)
+		})
+	}
+}
+
+// TestNew_Wiring: the worker runs what chatq worker runs: the throttle
+// when configured, a connection pool sized to its slots, a store and a
+// resolver.
+func TestNew_Wiring(t *testing.T) {
+	t.Parallel()
+	base := app.Config{APIURL: "http://127.0.0.1:1", AppKey: "o#a", ClientID: "id", ClientSecret: "s"}
+	for _, tc := range []struct {
+		name         string
+		throttle     *throttle.Config
+		wantThrottle bool
+	}{
+		{name: "no throttle"},
+		{name: "throttle", throttle: &throttle.Config{}, wantThrottle: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			cfg := base
+			cfg.Throttle = tc.throttle
+			w, err := app.New(cfg, deps(t))
+			require.NoError(t, err)
+			require.Equal(t, tc.wantThrottle, w.Throttle != nil, "throttle")
+			require.NotNil(t, w.Transport, "chatq's transport, whose counters feed metrics")
+			require.NotNil(t, w.DeadLetters)
+			require.NotNil(t, w.Resolver)
+			require.NotNil(t, w.Tokens)
 		})
 	}
 }

@@ -76,3 +76,14 @@ func TestWorker_BadAppCertificateExitsTwo(t *testing.T) {
 	require.Equal(t, ExitUsage, code, stderr)
 	require.Contains(t, stderr, "CHATQ_TOKEN_TTL: must be whole seconds between 1s and 24h")
 }
+
+// TestRequireAPI_ErrorsInAStableOrder: every missing setting is named, in
+// the same order on every run.
+func TestRequireAPI_ErrorsInAStableOrder(t *testing.T) {
+	t.Parallel()
+	want := "CHATQ_API_URL: required\nCHATQ_APP_KEY: required\n" +
+		"CHATQ_APP_ID / CHATQ_CLIENT_ID: required: CHATQ_APP_ID and CHATQ_APP_CERTIFICATE (Agora app tokens) or CHATQ_CLIENT_ID and CHATQ_CLIENT_SECRET (client_credentials)"
+	for range 10 {
+		require.EqualError(t, Config{}.requireAPI(), want)
+	}
+}

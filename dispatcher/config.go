@@ -46,7 +46,9 @@ type Config struct {
 	// Ready fails until the check has run. chatq worker sets it.
 	CheckCredentials bool
 	// CredentialsVars and AppKeyVar name the settings an operator must fix
-	// when the provider rejects the credentials or does not know the app.
+	// when the provider rejects the credentials or does not know the app,
+	// in the caller's terms (chatq worker names its variables). Default
+	// "the client id and secret" and "the app key".
 	CredentialsVars string
 	AppKeyVar       string
 	// WorkerName identifies this process in dead letters. Default host:pid.
@@ -80,10 +82,10 @@ func (c Config) withDefaults() Config {
 	c.CredentialsLogInterval = orDuration(c.CredentialsLogInterval, time.Minute)
 	c.DeliveredTTL = orDuration(c.DeliveredTTL, DefaultDeliveredTTL)
 	if c.CredentialsVars == "" {
-		c.CredentialsVars = "CHATQ_CLIENT_ID and CHATQ_CLIENT_SECRET"
+		c.CredentialsVars = "the client id and secret"
 	}
 	if c.AppKeyVar == "" {
-		c.AppKeyVar = "CHATQ_APP_KEY"
+		c.AppKeyVar = "the app key"
 	}
 	if c.WorkerName == "" {
 		c.WorkerName = defaultWorkerName()

@@ -17,7 +17,9 @@ func startDemoMonitor(ctx context.Context, env Env, c Config, rd *demoRedis, w *
 		return nil, err
 	}
 	mc := monitorConfig(c, rd.conn)
-	mc.Rules, mc.DeadLetters, mc.Ready = p.Table().Rules(), deadletter.NewStore(rd.rdb), w.Ready
+	store := deadletter.NewStore(rd.rdb)
+	mc.Rules, mc.DeadLetters, mc.Ready = p.Table().Rules(), store, w.Ready
+	mc.Console = consoleConfig(c, rd.conn, rd.rdb, store, p.Table())
 	stop, _, err := serveMonitor(ctx, env, mc)
 	return stop, err
 }

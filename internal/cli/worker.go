@@ -64,7 +64,7 @@ func runWorker(ctx context.Context, env Env) error {
 	var countsWG sync.WaitGroup
 	counts.Start(&countsWG)
 	defer func() { counts.Shutdown(); countsWG.Wait() }()
-	stopOps, err := startOps(ctx, env, c, ops{metrics: m, worker: w, rdb: rdb, conn: conn, rules: p.Table().Rules()})
+	stopOps, err := startOps(ctx, env, c, ops{metrics: m, worker: w, rdb: rdb, conn: conn, table: p.Table()})
 	if err != nil {
 		return err
 	}

@@ -64,3 +64,31 @@ func (f filterForm) filter(now time.Time) (deadletter.Filter, error) {
 	}
 	return out, errors.Join(errs...)
 }
+
+// filterText shows a filter as the CLI's flags would say it.
+func filterText(f deadletter.Filter) string {
+	var parts []string
+	add := func(k, v string) {
+		if v != "" {
+			parts = append(parts, k+"="+v)
+		}
+	}
+	add("ids", strings.Join(f.IDs, ","))
+	add("type", f.Type)
+	add("queue", f.Queue)
+	add("status", f.Status)
+	add("code", f.Code)
+	add("rule", f.Rule)
+	add("state", string(f.State))
+	add("contains", f.Contains)
+	if !f.Since.IsZero() {
+		add("since", f.Since.UTC().Format(time.RFC3339))
+	}
+	if !f.Until.IsZero() {
+		add("until", f.Until.UTC().Format(time.RFC3339))
+	}
+	if len(parts) == 0 {
+		return "(every dead letter)"
+	}
+	return strings.Join(parts, " ")
+}

@@ -27,7 +27,8 @@ var funcs = template.FuncMap{
 		}
 		return now.Sub(t).Round(time.Second).String()
 	},
-	"join": strings.Join,
+	"join":   strings.Join,
+	"filter": filterText,
 	"pct": func(n, of int64) string {
 		if of == 0 {
 			return "0"

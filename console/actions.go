@@ -28,7 +28,16 @@ type resultData struct {
 	// Invalid is set when a patch makes payloads invalid: nothing can be
 	// replayed with it.
 	Invalid bool
+	// ConfirmIDs are the previewed items the confirmation acts on, so a
+	// dead letter that arrives between preview and confirmation is not
+	// swept along; nil when there are more than maxConfirmIDs (the
+	// confirmation then carries the filter).
+	ConfirmIDs []string
 }
+
+// maxConfirmIDs bounds the ids a confirmation form carries (each about 40
+// bytes, under the 1 MiB form limit with room to spare).
+const maxConfirmIDs = 5000
 
 type outcomeCount struct {
 	Outcome deadletter.Outcome
@@ -129,6 +138,14 @@ func (c *Console) finishAction(w http.ResponseWriter, r *http.Request, d resultD
 	}
 	slices.SortFunc(d.Counts, func(a, b outcomeCount) int { return b.N - a.N })
 	d.Acting = rep.Counts[planned]
+	if !d.Confirmed && d.Acting <= maxConfirmIDs {
+		d.ConfirmIDs = make([]string, 0, d.Acting)
+		for _, it := range rep.Items {
+			if it.Outcome == planned {
+				d.ConfirmIDs = append(d.ConfirmIDs, it.TaskID)
+			}
+		}
+	}
 	if d.Confirmed {
 		c.cfg.Logger.Info("console: dead letters "+d.Op, slog.String("user", user(r)), slog.Any("counts", rep.Counts))
 	}

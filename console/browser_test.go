@@ -63,7 +63,11 @@ func shot(name string) chromedp.Action[chromedp.Void] {
 		if os.Getenv("CHATQ_UPDATE_SCREENSHOTS") != "1" {
 			return nil
 		}
-		png, err := chromedp.FullScreenshot(100)(ctx, t)
+		capture := chromedp.FullScreenshot(100)
+		if name == "policy" { // the whole table is several screens long
+			capture = chromedp.CaptureScreenshot()
+		}
+		png, err := capture(ctx, t)
 		if err != nil {
 			return err
 		}

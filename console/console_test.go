@@ -2,6 +2,7 @@ package console_test
 
 import (
 	"context"
+	"html"
 	"net/http"
 	"net/url"
 	"strings"
@@ -103,4 +104,55 @@ func TestConsole_DeleteNeedsConfirmation(t *testing.T) {
 	require.Equal(t, testUser+" (console)", entries[0].User)
 	_, page = s.do(http.MethodGet, "/console/audit", nil)
 	require.True(t, strings.Contains(page, testUser+" (console)"), page)
+}
+
+// TestConsole_ConfirmActsOnThePreview: a dead letter that matches the
+// filter but arrives between the preview and the confirmation is not
+// replayed with the others.
+func TestConsole_ConfirmActsOnThePreview(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	s := newSession(t, b.url, true)
+	tok := s.csrfToken()
+	filter := url.Values{"rule": {ownerRule}, "contains": {replayMarker}}
+	code, page := s.do(http.MethodPost, "/console/deadletters/replay", withToken(filter, tok))
+	require.Equal(t, http.StatusOK, code, page)
+	require.Contains(t, page, "Replay 3 now")
+	confirm := hiddenFields(t, page, `id="confirm-form"`)
+	require.ElementsMatch(t, b.replayIDs, confirm["id"])
+
+	late, err := b.fleet.Store.Get(context.Background(), b.replayIDs[0])
+	require.NoError(t, err)
+	late.TaskID = "arrived-after-the-preview"
+	require.NoError(t, b.fleet.Store.Put(context.Background(), late))
+
+	code, page = s.do(http.MethodPost, "/console/deadletters/replay", confirm)
+	require.Equal(t, http.StatusOK, code, page)
+	require.Contains(t, page, "<b>3</b> replayed")
+	_, err = b.fleet.Store.Get(context.Background(), late.TaskID)
+	require.NoError(t, err, "not previewed, so not replayed")
+	waitFor(t, "three replays delivered", func() bool { return len(b.fleet.Sandbox.Messages()) == 2+3 })
+}
+
+// hiddenFields reads the hidden inputs of the form whose opening tag
+// contains marker.
+func hiddenFields(t *testing.T, page, marker string) url.Values {
+	t.Helper()
+	_, form, ok := strings.Cut(page, marker)
+	require.True(t, ok, "no form %s", marker)
+	form, _, _ = strings.Cut(form, "</form>")
+	out := url.Values{}
+	for _, in := range strings.Split(form, "<input ")[1:] {
+		if !strings.Contains(in, `type="hidden"`) {
+			continue
+		}
+		out.Add(attr(in, "name"), html.UnescapeString(attr(in, "value")))
+	}
+	return out
+}
+
+func attr(tag, name string) string {
+	_, v, _ := strings.Cut(tag, name+`="`)
+	v, _, _ = strings.Cut(v, `"`)
+	return v
 }

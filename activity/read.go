@@ -8,20 +8,18 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
-
-	"github.com/chatq/chatq/dispatcher"
 )
 
 // Minute is every worker's counts for one minute.
 type Minute struct {
 	// Start is the minute's first second.
 	Start time.Time
-	// Counts is by queue, then outcome.
-	Counts map[string]map[dispatcher.Outcome]int64
+	// Counts is by queue, then outcome (a dispatcher.Outcome).
+	Counts map[string]map[string]int64
 }
 
 // Sum adds the counts of the given outcomes in queue ("" = every queue).
-func (m Minute) Sum(queue string, outcomes ...dispatcher.Outcome) int64 {
+func (m Minute) Sum(queue string, outcomes ...string) int64 {
 	var n int64
 	for q, byOutcome := range m.Counts {
 		if queue != "" && q != queue {
@@ -67,17 +65,17 @@ func Read(ctx context.Context, rdb redis.UniversalClient, from, to time.Time) ([
 
 // parse reads a minute's hash; a field it cannot read (written by another
 // version) is left out rather than failing the whole chart.
-func parse(h map[string]string) map[string]map[dispatcher.Outcome]int64 {
-	out := map[string]map[dispatcher.Outcome]int64{}
+func parse(h map[string]string) map[string]map[string]int64 {
+	out := map[string]map[string]int64{}
 	for f, v := range h {
 		i := strings.LastIndexByte(f, '|')
 		n, err := strconv.ParseInt(v, 10, 64)
 		if i < 0 || err != nil {
 			continue
 		}
-		q, o := f[:i], dispatcher.Outcome(f[i+1:])
+		q, o := f[:i], f[i+1:]
 		if out[q] == nil {
-			out[q] = map[dispatcher.Outcome]int64{}
+			out[q] = map[string]int64{}
 		}
 		out[q][o] += n
 	}

@@ -8,8 +8,6 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
-
-	"github.com/chatq/chatq/dispatcher"
 )
 
 // keyPrefix is followed by the minute (unix seconds / 60).
@@ -39,7 +37,7 @@ type RecorderParams struct {
 type counter struct {
 	minute  int64
 	queue   string
-	outcome dispatcher.Outcome
+	outcome string
 }
 
 // Recorder counts decisions per minute, queue and outcome and writes the
@@ -50,8 +48,6 @@ type Recorder struct {
 	cur  map[counter]int64
 	done chan struct{}
 }
-
-var _ dispatcher.Observer = (*Recorder)(nil)
 
 // NewRecorder returns a Recorder with p's defaults applied.
 func NewRecorder(p RecorderParams) *Recorder {
@@ -70,9 +66,11 @@ func NewRecorder(p RecorderParams) *Recorder {
 	return &Recorder{p: p, cur: map[counter]int64{}, done: make(chan struct{})}
 }
 
-// Observe implements dispatcher.Observer; it never touches Redis.
-func (r *Recorder) Observe(e dispatcher.Event) {
-	c := counter{minute: r.p.Now().Unix() / 60, queue: e.Queue, outcome: e.Outcome}
+// Add counts one decision (a dispatcher.Outcome, as a string) about a task
+// of queue; it never touches Redis, so a dispatcher.Observer can call it on
+// the delivery path.
+func (r *Recorder) Add(queue, outcome string) {
+	c := counter{minute: r.p.Now().Unix() / 60, queue: queue, outcome: outcome}
 	r.mu.Lock()
 	r.cur[c]++
 	r.mu.Unlock()
@@ -145,4 +143,4 @@ func (r *Recorder) write(ctx context.Context, batch map[counter]int64) error {
 	return err
 }
 
-func field(queue string, o dispatcher.Outcome) string { return queue + "|" + string(o) }
+func field(queue, outcome string) string { return queue + "|" + outcome }

@@ -5,7 +5,16 @@ import (
 	"time"
 
 	"github.com/chatq/chatq/activity"
-	"github.com/chatq/chatq/dispatcher"
+)
+
+// The outcomes the worker counts (dispatcher.Outcome values; the console
+// does not import the worker, and a test keeps these in step).
+const (
+	outDelivered    = "delivered"
+	outDone         = "done"
+	outRetry        = "retry"
+	outDeferred     = "defer"
+	outDeadLettered = "dead-letter"
 )
 
 // Chart geometry, in SVG user units: one bar per minute.
@@ -35,13 +44,13 @@ type bar struct {
 // series names a chart and the outcomes it adds up.
 type series struct {
 	title, class string
-	outcomes     []dispatcher.Outcome
+	outcomes     []string
 }
 
 var chartSeries = []series{
-	{"Delivered per minute (delivered + done)", "ok", []dispatcher.Outcome{dispatcher.OutcomeDelivered, dispatcher.OutcomeDone}},
-	{"Retries per minute (retry + defer)", "warn", []dispatcher.Outcome{dispatcher.OutcomeRetry, dispatcher.OutcomeDeferred}},
-	{"Dead letters per minute", "bad", []dispatcher.Outcome{dispatcher.OutcomeDeadLettered}},
+	{"Delivered per minute (delivered + done)", "ok", []string{outDelivered, outDone}},
+	{"Retries per minute (retry + defer)", "warn", []string{outRetry, outDeferred}},
+	{"Dead letters per minute", "bad", []string{outDeadLettered}},
 }
 
 func charts(minutes []activity.Minute) []chart {

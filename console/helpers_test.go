@@ -62,7 +62,9 @@ func setup(t *testing.T) *testBundle {
 	var wg sync.WaitGroup
 	counts.Start(&wg)
 	t.Cleanup(func() { counts.Shutdown(); wg.Wait() })
-	f.AddWorker(func(o *e2etest.Options) { o.Observers = append(o.Observers, counts) })
+	f.AddWorker(func(o *e2etest.Options) {
+		o.Observers = append(o.Observers, dispatcher.ObserverFunc(func(e dispatcher.Event) { counts.Add(e.Queue, string(e.Outcome)) }))
+	})
 	b := &testBundle{fleet: f}
 	f.Sandbox.AddFault(sandbox.Fault{Match: replayMarker, Status: 403, Code: "forbidden_op", Message: groupOwnerDesc, Times: 3})
 	f.Sandbox.AddFault(sandbox.Fault{Match: doomedMarker, Status: 403, Code: "forbidden_op", Message: groupOwnerDesc, Times: 1})
@@ -86,7 +88,7 @@ func setup(t *testing.T) *testBundle {
 		ms, err := activity.Read(context.Background(), f.RDB, time.Now().Add(-time.Hour), time.Now())
 		var n int64
 		for _, m := range ms {
-			n += m.Sum("", dispatcher.OutcomeDeadLettered)
+			n += m.Sum("", string(dispatcher.OutcomeDeadLettered))
 		}
 		return err == nil && n == 5
 	})

@@ -11,7 +11,6 @@ import (
 
 	"github.com/chatq/chatq/activity"
 	"github.com/chatq/chatq/deadletter"
-	"github.com/chatq/chatq/dispatcher"
 	"github.com/chatq/chatq/tasks"
 	"github.com/chatq/chatq/throttle"
 )
@@ -119,16 +118,16 @@ func (c *Console) queues(minutes []activity.Minute, now time.Time) ([]queueRow, 
 			row = queueRow{Name: q, Pending: info.Pending, Active: info.Active, Scheduled: info.Scheduled,
 				Retry: info.Retry, Archived: info.Archived, Paused: info.Paused, Latency: info.Latency.Round(time.Millisecond)}
 		}
-		row.DeliveredPerMin = perMinute(minutes, now, q, dispatcher.OutcomeDelivered, dispatcher.OutcomeDone)
-		row.RetriesPerMin = perMinute(minutes, now, q, dispatcher.OutcomeRetry, dispatcher.OutcomeDeferred)
-		row.DeadLettered = perMinute(minutes, now, q, dispatcher.OutcomeDeadLettered)
+		row.DeliveredPerMin = perMinute(minutes, now, q, outDelivered, outDone)
+		row.RetriesPerMin = perMinute(minutes, now, q, outRetry, outDeferred)
+		row.DeadLettered = perMinute(minutes, now, q, outDeadLettered)
 		rows = append(rows, row)
 	}
 	return rows, nil
 }
 
 // perMinute averages the outcomes over the minutes of the last rateWindow.
-func perMinute(minutes []activity.Minute, now time.Time, queue string, outcomes ...dispatcher.Outcome) float64 {
+func perMinute(minutes []activity.Minute, now time.Time, queue string, outcomes ...string) float64 {
 	var n int64
 	for _, m := range minutes {
 		if now.Sub(m.Start) < rateWindow {

@@ -11,7 +11,8 @@ import (
 // TestDependencyDirection keeps the layering the README promises: policy is
 // pure, tasks (what applications import) never pulls in the worker, the HTTP
 // client or dead letters, the sandbox and the benchmark baseline share no code with chatq, and
-// deadletter does not reach into the dispatcher or the REST client.
+// deadletter does not reach into the dispatcher or the REST client, and the
+// console and its activity counts never call the provider.
 func TestDependencyDirection(t *testing.T) {
 	t.Parallel()
 	const mod = "github.com/chatq/chatq/"
@@ -25,6 +26,11 @@ func TestDependencyDirection(t *testing.T) {
 		{"bench/baseline", []string{mod}},
 		{"deadletter", []string{mod + "dispatcher", mod + "agora", mod + "throttle"}},
 		{"agora", []string{mod + "dispatcher", mod + "deadletter", mod + "policy", mod + "throttle"}},
+		// The console reads and acts through deadletter, policy, throttle and
+		// activity; it never reaches the worker or the provider, and monitor
+		// mounts it. activity is Redis counters only.
+		{"console", []string{mod + "agora", mod + "dispatcher", mod + "monitor", mod + "internal", mod + "metrics", "github.com/hibiken/asynqmon"}},
+		{"activity", []string{mod}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.pkg, func(t *testing.T) {

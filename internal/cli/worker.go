@@ -57,7 +57,9 @@ func runWorker(ctx context.Context, env Env) error {
 	m := metrics.New(p.Table())
 	// The console's charts read these per-minute counts from Redis.
 	counts := activity.NewRecorder(activity.RecorderParams{Redis: rdb, Logger: logger})
-	w, err := newWorker(c, logger, conn, rdb, p, observers{m, counts})
+	w, err := newWorker(c, logger, conn, rdb, p, observers{m, dispatcher.ObserverFunc(func(e dispatcher.Event) {
+		counts.Add(e.Queue, string(e.Outcome))
+	})})
 	if err != nil {
 		return err
 	}

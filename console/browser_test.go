@@ -206,6 +206,20 @@ func TestConsole_Browser(t *testing.T) {
 	require.Zero(t, actions, "read-only pages offer no action")
 	do(t, ctx, chromedp.Navigate(b.roURL+"/console/"), chromedp.WaitVisible("#queues"))
 	require.Zero(t, openDeadLetters(t, b))
+
+	// A phone's width: the page reflows, only wide tables scroll in their box.
+	var overflow int
+	do(t, ctx, chromedp.EmulateViewport(390, 844),
+		chromedp.Navigate(b.url+"/console/"),
+		chromedp.WaitVisible("#queues"),
+		chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			var err error
+			overflow, err = chromedp.Evaluate[int](`document.documentElement.scrollWidth - window.innerWidth`)(ctx, tg)
+			return err
+		}),
+		shot("phone"),
+	)
+	require.LessOrEqual(t, overflow, 0, "the overview is wider than a phone")
 }
 
 // waitDelivered waits until the sandbox has received a message with each

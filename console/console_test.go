@@ -66,6 +66,23 @@ func TestConsole_Refusals(t *testing.T) {
 	require.Equal(t, http.StatusBadRequest, code)
 	require.Equal(t, 5, openDeadLetters(t, b), "nothing was deleted or replayed")
 
+	// A secret-looking field of a payload is redacted on the record page,
+	// in the editor and in the list.
+	secret, err := b.fleet.Store.Get(context.Background(), b.doomedID)
+	require.NoError(t, err)
+	secret.TaskID = "with-a-secret"
+	secret.SetPayload([]byte(`{"target":"users","to":["erin"],"type":"txt","body":{"msg":"hi"},"ext":{"api_token":"s3cr3t-value"}}`))
+	require.NoError(t, b.fleet.Store.Put(context.Background(), secret))
+	for _, path := range []string{"/console/deadletters/with-a-secret", "/console/deadletters/with-a-secret/edit", "/console/deadletters"} {
+		code, page := s.do(http.MethodGet, path, nil)
+		require.Equal(t, http.StatusOK, code)
+		require.NotContains(t, page, "s3cr3t-value", path)
+	}
+	_, page = s.do(http.MethodGet, "/console/deadletters/with-a-secret", nil)
+	require.Contains(t, page, "[redacted]")
+	_, err = b.fleet.Store.Delete(context.Background(), deadletter.DeleteOptions{Filter: deadletter.Filter{IDs: []string{"with-a-secret"}}})
+	require.NoError(t, err)
+
 	_, ro := newSession(t, b.roURL, true).do(http.MethodGet, "/console/deadletters/"+b.doomedID, nil)
 	require.NotContains(t, ro, `name="csrf"`, "read-only pages have no forms")
 	require.Contains(t, ro, `id="readonly"`)

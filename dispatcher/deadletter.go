@@ -51,7 +51,7 @@ func (w *Worker) deadLetter(ctx context.Context, r run, v verdict) error {
 			slog.String("task_id", r.id), slog.String("type", r.typ), slog.Any("err", err))
 		d := policy.Decision{Action: policy.ActionDefer, Reason: "dead-letter write failed",
 			Delay: w.policy.BackoffDelay(policy.ClassTransient, r.retried)}
-		return &policy.DecisionError{Decision: d, Err: err}
+		return &DecisionError{Decision: d, Err: err}
 	}
 	w.state.clear(ctx, r.id)
 	w.archived.note(r.id, now)

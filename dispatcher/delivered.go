@@ -24,7 +24,7 @@ import (
 // Only re-runs with asynq's retry count above zero are checked, so a
 // first attempt never pays a Redis read: the recoverer moves a task on
 // with broker.Retry(…, isFailure = IsFailure(ErrLeaseExpired)), and
-// policy.IsFailure is true for any error that is not a deferral, so every
+// IsFailure is true for any error that is not a deferral, so every
 // recovered task runs again with its count raised. Retries after a failed
 // call are checked too; they already cost a Redis write each.
 

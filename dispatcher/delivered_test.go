@@ -12,7 +12,6 @@ import (
 	"github.com/chatq/chatq/dispatcher"
 	"github.com/chatq/chatq/internal/e2etest"
 	"github.com/chatq/chatq/internal/redistest"
-	"github.com/chatq/chatq/policy"
 	"github.com/chatq/chatq/sandbox"
 	"github.com/chatq/chatq/tasks"
 )
@@ -112,7 +111,7 @@ func TestWorker_MarkerWrittenAfterRedisOutage(t *testing.T) {
 // with its retry count raised only when that is true.
 func TestIsFailure_LeaseExpired(t *testing.T) {
 	t.Parallel()
-	require.True(t, policy.IsFailure(asynq.ErrLeaseExpired))
+	require.True(t, dispatcher.IsFailure(asynq.ErrLeaseExpired))
 }
 
 func TestConfig_DeliveredTTLBelowRecoveryWindow(t *testing.T) {

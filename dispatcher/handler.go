@@ -141,7 +141,7 @@ func (w *Worker) retry(ctx context.Context, r run, f policy.Failure, d policy.De
 		w.logger.Warn("cannot record failure time", "task_id", r.id, "err", err)
 	}
 	w.logDecision(r, f, d)
-	return &policy.DecisionError{Decision: d, Err: cause}
+	return &DecisionError{Decision: d, Err: cause}
 }
 
 // deferTask waits out a rate limit or a credentials problem without
@@ -154,7 +154,7 @@ func (w *Worker) deferTask(ctx context.Context, r run, f policy.Failure, d polic
 	st, err := w.state.noteDeferral(ctx, r.id, now)
 	if err != nil {
 		d.Delay = w.policy.BackoffDelay(policy.ClassTransient, r.retried)
-		return &policy.DecisionError{Decision: d, Err: fmt.Errorf("%w (deferral not counted: %w)", cause, err)}
+		return &DecisionError{Decision: d, Err: fmt.Errorf("%w (deferral not counted: %w)", cause, err)}
 	}
 	if st.Deferrals > w.cfg.DeferMaxAttempts || now.Sub(st.FirstFailure) > w.cfg.DeferMaxAge {
 		r.exhausted = "deferrals"
@@ -167,7 +167,7 @@ func (w *Worker) deferTask(ctx context.Context, r run, f policy.Failure, d polic
 		return err
 	}
 	w.logDecision(r, f, d)
-	return &policy.DecisionError{Decision: d, Err: cause}
+	return &DecisionError{Decision: d, Err: cause}
 }
 
 // deferDelay grows with the task's deferrals, not its retries; a provider

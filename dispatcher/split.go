@@ -116,7 +116,7 @@ func (w *Worker) splitAgain(ctx context.Context, r run, b *batch) error {
 	id, err := w.enqueueItems(ctx, r, names, d, spends)
 	if err != nil {
 		w.logger.Error("cannot split off batch items; the whole task runs again", "task_id", r.id, "err", err)
-		return &policy.DecisionError{Err: err, Decision: policy.Decision{Action: policy.ActionDefer,
+		return &DecisionError{Err: err, Decision: policy.Decision{Action: policy.ActionDefer,
 			Reason: "enqueueing split-off items failed", Delay: w.policy.BackoffDelay(policy.ClassTransient, r.retried)}}
 	}
 	w.logger.Info("batch items split off", slog.String("task_id", r.id), slog.String("new_task_id", id),

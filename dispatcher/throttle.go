@@ -59,7 +59,7 @@ func (w *Worker) throttled(r run, f policy.Failure, err error) error {
 	w.observe(r, f, throttledRule.Name, OutcomeDeferred)
 	w.logger.Debug("throttled", slog.String("task_id", r.id), slog.String("type", r.typ),
 		slog.String("family", string(de.Family)), slog.String("reason", de.Reason), slog.Duration("delay", de.Delay))
-	return &policy.DecisionError{Decision: d, Err: err}
+	return &DecisionError{Decision: d, Err: err}
 }
 
 // report tells the throttle what became of the call made under p. A

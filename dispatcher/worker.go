@@ -114,9 +114,9 @@ func (w *Worker) asynqConfig(queues map[string]int) asynq.Config {
 		TaskCheckInterval:        w.cfg.PollInterval,
 		DelayedTaskCheckInterval: w.cfg.PollInterval,
 		ShutdownTimeout:          w.cfg.ShutdownTimeout,
-		IsFailure:                policy.IsFailure,
+		IsFailure:                IsFailure,
 		RetryDelayFunc: func(n int, err error, _ *asynq.Task) time.Duration {
-			return policy.RetryDelay(err, w.policy.BackoffDelay(policy.ClassTransient, n))
+			return RetryDelay(err, w.policy.BackoffDelay(policy.ClassTransient, n))
 		},
 		Logger:   asynqLogger{l: w.logger, dead: w.archived},
 		LogLevel: asynqLevel(w.logger),

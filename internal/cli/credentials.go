@@ -78,7 +78,7 @@ func newTokenSource(c Config, api *agora.Client, rdb redis.UniversalClient, logg
 	if err != nil {
 		return nil, fmt.Errorf("token store: %w", err)
 	}
-	s, err := tokenstore.New(tokenstore.Config{Redis: rdb, Name: name, Fetch: fetch, Logger: logger})
+	s, err := tokenstore.New(rdb, tokenstore.Config{Name: name, Fetch: fetch, Logger: logger})
 	if err != nil {
 		return nil, fmt.Errorf("token store: %w", err)
 	}

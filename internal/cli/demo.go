@@ -94,7 +94,7 @@ func runDemo(ctx context.Context, env Env, f demoFlags) error {
 	if err := wl.run(ctx, env.Stdout); err != nil {
 		return err
 	}
-	if err := printReport(ctx, env.Stdout, tally, deadletter.NewStore(rd.rdb), sb); err != nil {
+	if err := printReport(ctx, env.Stdout, tally, deadletter.New(rd.rdb, deadletter.Config{}), sb); err != nil {
 		return err
 	}
 	return linger(ctx, env, f.linger)
@@ -143,7 +143,7 @@ func newDemoWorker(c Config, env Env, f demoFlags, apiURL string, rd *demoRedis,
 	cfg.ShutdownTimeout = 2 * time.Second
 	return dispatcher.New(cfg, dispatcher.Deps{
 		Redis: rd.conn, RDB: rd.rdb, API: api, Tokens: tokens, Policy: p,
-		DeadLetters: deadletter.NewStore(rd.rdb), Logger: logger, Observer: obs,
+		DeadLetters: deadletter.New(rd.rdb, deadletter.Config{}), Logger: logger, Observer: obs,
 	})
 }
 

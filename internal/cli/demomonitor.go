@@ -17,7 +17,7 @@ func startDemoMonitor(ctx context.Context, env Env, c Config, rd *demoRedis, w *
 		return nil, err
 	}
 	mc := monitorConfig(c, rd.conn)
-	mc.Rules, mc.DeadLetters, mc.Ready = p.Table().Rules(), deadletter.NewStore(rd.rdb), w.Ready
+	mc.Rules, mc.DeadLetters, mc.Ready = p.Table().Rules(), deadletter.New(rd.rdb, deadletter.Config{}), w.Ready
 	stop, _, err := serveMonitor(ctx, env, mc)
 	return stop, err
 }

@@ -42,7 +42,7 @@ func runMonitor(ctx context.Context, env Env) error {
 		return err
 	}
 	mc := monitorConfig(c, conn)
-	mc.Rules, mc.DeadLetters = p.Table().Rules(), deadletter.NewStore(rdb)
+	mc.Rules, mc.DeadLetters = p.Table().Rules(), deadletter.New(rdb, deadletter.Config{})
 	stop, _, err := serveMonitor(ctx, env, mc)
 	if err != nil {
 		return err

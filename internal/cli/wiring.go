@@ -117,7 +117,7 @@ func newWorker(c Config, logger *slog.Logger, conn asynq.RedisConnOpt, rdb redis
 	if err != nil {
 		return nil, err
 	}
-	dead := deadletter.NewStoreWithConfig(rdb, deadletter.StoreConfig{AuditMaxLen: c.DeadLetterAuditMaxEntries})
+	dead := deadletter.New(rdb, deadletter.Config{AuditMaxLen: c.DeadLetterAuditMaxEntries})
 	resolver := deadletter.NewResolver(deadletter.ResolverParams{Store: dead, Logger: logger})
 	w, err := dispatcher.New(workerConfig(c), dispatcher.Deps{
 		Redis: conn, RDB: rdb, API: api, Tokens: tokens, Policy: p,

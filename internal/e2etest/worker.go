@@ -51,7 +51,7 @@ func (f *Fleet) AddWorker(opts ...Option) *Worker {
 	deps := dispatcher.Deps{Redis: f.Opt, RDB: rdb, API: api, DeadLetters: o.Store, OnFinished: o.OnFinished,
 		Observer: observers(append(o.Observers, f.Events)), Logger: logger, Policy: o.Policy}
 	if deps.DeadLetters == nil {
-		deps.DeadLetters = deadletter.NewStore(rdb)
+		deps.DeadLetters = deadletter.New(rdb, deadletter.Config{})
 	}
 	if deps.Policy == nil {
 		p, err := FastPolicy(o.MaxRetryAfter)
@@ -108,7 +108,7 @@ func (w *Worker) tokens(o Options, api *agora.Client, rdb redis.UniversalClient,
 	}
 	fn, name, err := fetch(api)
 	require.NoError(t, err)
-	src, err := tokenstore.New(tokenstore.Config{Redis: rdb, Name: name, Fetch: fn, Logger: logger})
+	src, err := tokenstore.New(rdb, tokenstore.Config{Name: name, Fetch: fn, Logger: logger})
 	require.NoError(t, err)
 	w.Shared = src
 	return src

@@ -77,7 +77,7 @@ func Deadline(headers map[string]string) (at time.Time, ok bool, err error) {
 // checkExpiryDefaults validates ClientConfig.ExpiryDefaults.
 func checkExpiryDefaults(m map[string]time.Duration) error {
 	for typ, d := range m {
-		if _, ok := kindOf(typ); !ok {
+		if !known(typ) {
 			return fmt.Errorf("ExpiryDefaults: unknown task type %q", typ)
 		}
 		if d <= 0 {

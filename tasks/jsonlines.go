@@ -105,7 +105,7 @@ func parseLine(text []byte, l Limits) (line Line, ok bool, err error) {
 	if err := strictUnmarshal(text, &line); err != nil {
 		return Line{}, false, decodeError("", err)
 	}
-	if _, ok := kindOf(line.Type); !ok {
+	if !known(line.Type) {
 		return Line{}, false, unknownType(line.Type)
 	}
 	if len(line.Payload) == 0 {

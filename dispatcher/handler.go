@@ -14,7 +14,7 @@ import (
 )
 
 // taskHandler serves every chatq task type; the per-type work is the call
-// that Worker.prepare builds from the payload.
+// that Worker.prepare builds from the payload (job.go).
 type taskHandler struct {
 	w *Worker
 }
@@ -59,26 +59,26 @@ func (h taskHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 	if stop, err := h.w.expired(ctx, r); stop {
 		return err
 	}
-	c, err := h.w.prepare(r.typ, r.payload)
+	j, err := h.w.prepare(r)
 	if err != nil {
 		return h.w.deadLetter(ctx, r, refused(err))
 	}
-	return h.w.execute(ctx, r, c)
+	return h.w.execute(ctx, r, j)
 }
 
 // execute makes the call, refreshing the token once when the policy says so.
-func (w *Worker) execute(ctx context.Context, r run, c call) error {
+func (w *Worker) execute(ctx context.Context, r run, j job) error {
 	refreshed := false
 	for {
 		start := time.Now()
 		tok, err := w.tokens.Token(ctx)
 		var items []itemFailure
 		if err == nil {
-			permit, terr := w.acquire(ctx, r)
+			permit, terr := w.acquire(ctx, j.family)
 			if terr != nil {
 				return w.throttled(r, policy.Failure{}, terr)
 			}
-			items, err = c(ctx, tok)
+			items, err = j.call(ctx, tok)
 			if perr := w.report(ctx, permit, err); perr != nil {
 				return w.throttled(r, failureOf(err, r.typ), perr)
 			}
@@ -86,7 +86,7 @@ func (w *Worker) execute(ctx context.Context, r run, c call) error {
 		r.callLatency = time.Since(start)
 		if err == nil {
 			w.creds.accept()
-			return w.settleItems(ctx, r, items)
+			return w.settleItems(ctx, r, j, items)
 		}
 		if ctx.Err() != nil {
 			// Shutting down or out of time: asynq puts the task back.

@@ -23,11 +23,9 @@ var errPartialBatch = errors.New("provider applied only part of the batch")
 //   - otherwise the batch is split: the items to try again become one new
 //     task, each group of items to dead-letter its own record, and the task
 //     ends (see split). Nothing is reported delivered that was not.
-func (w *Worker) settleItems(ctx context.Context, r run, items []itemFailure) error {
+func (w *Worker) settleItems(ctx context.Context, r run, j job, items []itemFailure) error {
 	b := w.sortItems(r, items)
-	// Decoding the payload again is only needed when some item was not
-	// applied: a plain delivery must not pay for it.
-	applied := len(items) == 0 || w.batchSize(r.typ, r.payload) > len(items)
+	applied := len(items) == 0 || j.size() > len(items)
 	switch {
 	case len(b.again) == 0 && len(b.dead) == 0:
 		outcome := OutcomeDelivered
@@ -45,5 +43,5 @@ func (w *Worker) settleItems(ctx context.Context, r run, items []itemFailure) er
 		v.items = b.dead[0].items
 		return w.deadLetter(ctx, r, v)
 	}
-	return w.split(ctx, r, b, applied)
+	return w.split(ctx, r, j, b, applied)
 }

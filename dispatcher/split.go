@@ -4,11 +4,9 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
 	"strings"
 
 	"github.com/hibiken/asynq"
@@ -70,14 +68,14 @@ func (b *batch) addDead(item string, v verdict) {
 // otherwise. A failed enqueue or dead-letter write leaves the whole task to
 // run again (a deferral): the new task's idempotency key and the dead
 // letters' derived ids make that repeat harmless.
-func (w *Worker) split(ctx context.Context, r run, b batch, applied bool) error {
+func (w *Worker) split(ctx context.Context, r run, j job, b batch, applied bool) error {
 	if len(b.again) > 0 {
-		if err := w.splitAgain(ctx, r, &b); err != nil {
+		if err := w.splitAgain(ctx, r, j, &b); err != nil {
 			return err
 		}
 	}
 	for n, g := range b.dead {
-		if err := w.deadLetterItems(ctx, r, n+1, g); err != nil {
+		if err := w.deadLetterItems(ctx, r, j, n+1, g); err != nil {
 			return err
 		}
 	}
@@ -96,7 +94,7 @@ func (w *Worker) split(ctx context.Context, r run, b batch, applied bool) error 
 // spent, minus one more when one of the items was decided retry (that
 // failure counts as it would for the whole task). When the delay reaches
 // past the deadline the items are dead-lettered as expired instead.
-func (w *Worker) splitAgain(ctx context.Context, r run, b *batch) error {
+func (w *Worker) splitAgain(ctx context.Context, r run, j job, b *batch) error {
 	names := itemNames(b.again)
 	var d policy.Decision
 	spends := false
@@ -113,7 +111,7 @@ func (w *Worker) splitAgain(ctx context.Context, r run, b *batch) error {
 				formatDeadline(r.deadline), d.Action, d.Delay, d.Reason)}})
 		return nil
 	}
-	id, err := w.enqueueItems(ctx, r, names, d, spends)
+	id, err := w.enqueueItems(ctx, r, j, names, d, spends)
 	if err != nil {
 		w.logger.Error("cannot split off batch items; the whole task runs again", "task_id", r.id, "err", err)
 		return &DecisionError{Err: err, Decision: policy.Decision{Action: policy.ActionDefer,
@@ -125,8 +123,8 @@ func (w *Worker) splitAgain(ctx context.Context, r run, b *batch) error {
 	return nil
 }
 
-func (w *Worker) enqueueItems(ctx context.Context, r run, names []string, d policy.Decision, spends bool) (string, error) {
-	payload, err := w.subsetPayload(r.typ, r.payload, names)
+func (w *Worker) enqueueItems(ctx context.Context, r run, j job, names []string, d policy.Decision, spends bool) (string, error) {
+	payload, err := j.subset(names)
 	if err != nil {
 		return "", err
 	}
@@ -143,17 +141,19 @@ func (w *Worker) enqueueItems(ctx context.Context, r run, names []string, d poli
 	if !r.deadline.IsZero() {
 		opts = append(opts, tasks.ExpiresAt(r.deadline))
 	}
-	return w.producer.Enqueue(ctx, r.typ, payload, opts...)
+	return w.producer.EnqueuePayload(ctx, payload, opts...)
 }
 
 // deadLetterItems writes the dead letter of group number n under the
 // derived id "<task id>:items:<n>", with a payload of only its items (what
 // a replay should send).
-func (w *Worker) deadLetterItems(ctx context.Context, r run, n int, g deadGroup) error {
+func (w *Worker) deadLetterItems(ctx context.Context, r run, j job, n int, g deadGroup) error {
 	sub := r
 	sub.id = fmt.Sprintf("%s:items:%d", r.id, n)
-	if p, err := w.subsetPayload(r.typ, r.payload, g.items); err == nil {
-		sub.payload = p
+	if p, err := j.subset(g.items); err == nil {
+		if b, err := tasks.Encode(p); err == nil {
+			sub.payload = b
+		}
 	}
 	g.v.items = g.items
 	err := w.deadLetter(ctx, sub, g.v)
@@ -161,44 +161,6 @@ func (w *Worker) deadLetterItems(ctx context.Context, r run, n int, g deadGroup)
 		return nil // written: the derived record is not an asynq task
 	}
 	return err
-}
-
-// subsetPayload returns the payload of a batch task cut down to names.
-func (w *Worker) subsetPayload(typ string, payload []byte, names []string) ([]byte, error) {
-	v, err := tasks.Decode(typ, payload, w.cfg.Limits)
-	if err != nil {
-		return nil, err
-	}
-	keep := func(s string) bool { return slices.Contains(names, s) }
-	switch p := v.(type) {
-	case tasks.RegisterUsers:
-		p.Users = slices.DeleteFunc(p.Users, func(u tasks.User) bool { return !keep(u.Username) })
-		return json.Marshal(p)
-	case tasks.AddGroupMembers:
-		p.Usernames = slices.DeleteFunc(p.Usernames, func(u string) bool { return !keep(u) })
-		return json.Marshal(p)
-	case tasks.RemoveGroupMembers:
-		p.Usernames = slices.DeleteFunc(p.Usernames, func(u string) bool { return !keep(u) })
-		return json.Marshal(p)
-	}
-	return nil, fmt.Errorf("dispatcher: %s is not a batch task type", typ)
-}
-
-// batchSize returns how many items a batch task asks for; 0 for others.
-func (w *Worker) batchSize(typ string, payload []byte) int {
-	v, err := tasks.Decode(typ, payload, w.cfg.Limits)
-	if err != nil {
-		return 0
-	}
-	switch p := v.(type) {
-	case tasks.RegisterUsers:
-		return len(p.Users)
-	case tasks.AddGroupMembers:
-		return len(p.Usernames)
-	case tasks.RemoveGroupMembers:
-		return len(p.Usernames)
-	}
-	return 0
 }
 
 func itemNames(items []itemFailure) []string {

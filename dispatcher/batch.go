@@ -7,13 +7,54 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/hibiken/asynq"
 
+	"github.com/chatq/chatq/agora"
 	"github.com/chatq/chatq/policy"
 	"github.com/chatq/chatq/tasks"
 )
+
+var errPartialBatch = errors.New("provider applied only part of the batch")
+
+// settleItems finishes a call the provider answered with 200. Items it did
+// not apply are decided one by one through the policy (sortItems and split,
+// below):
+//   - every item applied or done: the task is delivered (done when the
+//     provider applied none of them);
+//   - the provider applied none, and the rest all wait for another attempt:
+//     the whole task takes the first item's decision (re-running done items
+//     is safe, they come back as done);
+//   - the provider applied none, and the rest must all be dead-lettered for
+//     one reason: the task itself is, naming them;
+//   - otherwise the batch is split: the items to try again become one new
+//     task, each group of items to dead-letter its own record, and the task
+//     ends (see split). Nothing is reported delivered that was not.
+func (w *Worker) settleItems(ctx context.Context, r run, j job, items []itemFailure) error {
+	b := w.sortItems(r, items)
+	applied := len(items) == 0 || j.size() > len(items)
+	switch {
+	case len(b.again) == 0 && len(b.dead) == 0:
+		outcome := OutcomeDelivered
+		if len(items) > 0 && !applied {
+			outcome = OutcomeDone
+		}
+		w.observe(r, policy.Failure{}, "", outcome)
+		w.logger.Debug(string(outcome), slog.String("task_id", r.id), slog.String("type", r.typ), slog.Int("attempt", r.retried+1))
+		w.done(ctx, r)
+		return nil
+	case !applied && len(b.dead) == 0:
+		return w.apply(ctx, r, b.again[0].Failure, b.decisions[0], errPartialBatch)
+	case !applied && len(b.again) == 0 && len(b.dead) == 1:
+		v := b.dead[0].v
+		v.items = b.dead[0].items
+		return w.deadLetter(ctx, r, v)
+	}
+	return w.split(ctx, r, j, b, applied)
+}
 
 // batch is a 200 answer's unapplied items, sorted by what must happen to
 // them.
@@ -169,4 +210,78 @@ func itemNames(items []itemFailure) []string {
 		out[i] = it.Item
 	}
 	return out
+}
+
+// noResultReason is the message of a requested user the provider's 200
+// answer does not account for.
+const noResultReason = "no result in the provider's response"
+
+// registerItems reports the users of a registration the provider did not
+// create, each as the failure the policy decides it by:
+//   - "… already exists" (data[].registerUserFailReason): the single-user 400
+//     duplicate_unique_property_exists, so done;
+//   - "… is not legal": 400 illegal_argument, so dead-lettered;
+//   - any other reason, or a user the answer does not mention at all: a 500
+//     (nothing says it is permanent), so retried within the budget —
+//     registering again is safe, an existing user comes back as done.
+func registerItems(users []tasks.User, res agora.RegisterResult, taskType string) []itemFailure {
+	accounted := map[string]bool{}
+	for _, u := range res.Created {
+		accounted[u] = true
+	}
+	var out []itemFailure
+	for _, e := range res.Existing {
+		accounted[e.Username] = true
+		out = append(out, itemFailure{Item: e.Username, Failure: registerItemFailure(taskType, e.Reason)})
+	}
+	for _, u := range users {
+		if !accounted[u.Username] {
+			out = append(out, itemFailure{Item: u.Username,
+				Failure: batchItemFailure(taskType, http.StatusInternalServerError, "", noResultReason)})
+		}
+	}
+	return out
+}
+
+func registerItemFailure(taskType, reason string) policy.Failure {
+	lower := strings.ToLower(reason)
+	switch {
+	case strings.Contains(lower, "already exists"):
+		return batchItemFailure(taskType, http.StatusBadRequest, "duplicate_unique_property_exists", reason)
+	case strings.Contains(lower, "not legal"):
+		return batchItemFailure(taskType, http.StatusBadRequest, "illegal_argument", reason)
+	}
+	return batchItemFailure(taskType, http.StatusInternalServerError, "", reason)
+}
+
+// notAdded reports the users of a member addition the provider did not list
+// in newmembers. The provider adds every requested user that is not yet a
+// member and fails the whole call otherwise (unknown user, too many groups),
+// so a user missing from newmembers is already a member (or the owner): it
+// is decided as the single-user 403 "already in group", which is done.
+func notAdded(groupID string, usernames []string, res agora.AddMembersResult, taskType string) []itemFailure {
+	var out []itemFailure
+	for _, u := range usernames {
+		if !slices.Contains(res.Added, u) {
+			out = append(out, itemFailure{Item: u, Failure: batchItemFailure(taskType, http.StatusForbidden, "forbidden_op",
+				"Can not join this group, reason: user: "+u+" already in group: "+groupID+".")})
+		}
+	}
+	return out
+}
+
+// notRemoved reports the users a batch removal did not remove (result false
+// with a reason, inside a 200), decided by the policy as the single-user
+// 403 forbidden_op with the same reason would be.
+func notRemoved(res agora.RemoveMembersResult, taskType string) []itemFailure {
+	out := make([]itemFailure, 0, len(res.Failed))
+	for _, f := range res.Failed {
+		out = append(out, itemFailure{Item: f.Username, Failure: batchItemFailure(taskType,
+			http.StatusForbidden, "forbidden_op", f.Reason)})
+	}
+	return out
+}
+
+func batchItemFailure(taskType string, status int, code, msg string) policy.Failure {
+	return policy.Failure{Status: status, Code: code, Message: msg, TaskType: taskType}
 }

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/chatq/chatq/internal/e2etest"
@@ -124,11 +125,7 @@ func TestWorkerProcess_WrongSecretIsNoticedAtStart(t *testing.T) {
 // waitLog polls logs until they contain want.
 func waitLog(t *testing.T, logs *e2etest.LogBuffer, want string) {
 	t.Helper()
-	deadline := time.Now().Add(e2etest.WaitTimeout)
-	for !strings.Contains(logs.String(), want) {
-		if time.Now().After(deadline) {
-			t.Fatalf("no %s in the logs within %s: %s", want, e2etest.WaitTimeout, logs)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	e2etest.Eventually(t, "log "+want, func(c *assert.CollectT) {
+		require.Contains(c, logs.String(), want)
+	})
 }

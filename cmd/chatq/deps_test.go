@@ -11,7 +11,8 @@ import (
 // TestDependencyDirection keeps the layering the README promises: policy is
 // pure, tasks (what applications import) never pulls in the worker, the HTTP
 // client or dead letters, the sandbox and the benchmark baseline share no code with chatq, and
-// deadletter does not reach into the dispatcher or the REST client.
+// deadletter does not reach into the dispatcher or the REST client, and
+// internal/testsignal stays free of package testing.
 func TestDependencyDirection(t *testing.T) {
 	t.Parallel()
 	const mod = "github.com/chatq/chatq/"
@@ -25,6 +26,8 @@ func TestDependencyDirection(t *testing.T) {
 		{"bench/baseline", []string{mod}},
 		{"deadletter", []string{mod + "dispatcher", mod + "agora", mod + "throttle"}},
 		{"agora", []string{mod + "dispatcher", mod + "deadletter", mod + "policy", mod + "throttle"}},
+		// Production loops import it: it must stay free of chatq and of package testing.
+		{"internal/testsignal", []string{mod, "testing"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.pkg, func(t *testing.T) {

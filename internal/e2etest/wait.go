@@ -22,7 +22,7 @@ import (
 // on directly.
 func Eventually(t testing.TB, what string, check func(c *assert.CollectT)) {
 	t.Helper()
-	require.EventuallyWithT(t, check, WaitTimeout, 5*time.Millisecond, what)
+	require.EventuallyWithT(t, check, WaitTimeout, 2*time.Millisecond, what)
 }
 
 // WaitTaskState waits until the task is in state: asynq moves a task after

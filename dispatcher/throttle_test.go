@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/chatq/chatq/dispatcher"
@@ -137,11 +138,7 @@ func TestThrottle_BreakerDuringOutage(t *testing.T) {
 		}
 		return false
 	}
-	deadline := time.Now().Add(waitTimeout)
-	for !waitOpen() {
-		require.True(t, time.Now().Before(deadline), "breaker never opened")
-		time.Sleep(5 * time.Millisecond)
-	}
+	e2etest.Eventually(t, "breaker open", func(c *assert.CollectT) { require.True(c, waitOpen()) })
 	opened, atOpen := time.Now(), f.Sandbox.Stats().Calls[sandbox.EndpointSendMessage]
 	f.WaitSandbox(t, "three probes", func(s sandbox.Stats) bool { return s.Calls[sandbox.EndpointSendMessage] >= atOpen+3 })
 	during := f.Sandbox.Stats().Calls[sandbox.EndpointSendMessage] - atOpen

@@ -16,8 +16,9 @@ import (
 type call func(ctx context.Context, tok agora.Token) ([]itemFailure, error)
 
 // prepare decodes and validates the payload and returns the call for it.
-// A payload over the cap is not decoded at all (see payload.go).
-func (w *Worker) prepare(taskType string, payload []byte) (call, error) {
+// A payload over the cap is not decoded at all (see payload.go). taskID
+// keys the custom group id of a create (agora.DerivedGroupID).
+func (w *Worker) prepare(taskID, taskType string, payload []byte) (call, error) {
 	if len(payload) > w.cfg.MaxPayloadBytes {
 		return nil, &payloadTooLargeError{size: len(payload), max: w.cfg.MaxPayloadBytes}
 	}
@@ -39,7 +40,7 @@ func (w *Worker) prepare(taskType string, payload []byte) (call, error) {
 		}, nil
 	case tasks.CreateGroup:
 		return func(ctx context.Context, tok agora.Token) ([]itemFailure, error) {
-			_, err := api.CreateGroup(ctx, tok, p)
+			_, err := api.CreateGroup(ctx, tok, p, taskID)
 			return nil, err
 		}, nil
 	case tasks.DeleteGroup:
@@ -64,14 +65,15 @@ func (w *Worker) prepare(taskType string, payload []byte) (call, error) {
 	return nil, fmt.Errorf("dispatcher: no call for payload %T", p)
 }
 
-// notRemoved reports the users a batch removal did not remove (result false
-// with a reason, inside a 200), decided by the policy as the single-user
-// 403 forbidden_op with the same reason would be.
+// notRemoved reports the users a removal did not remove, inside a 200: a
+// per-user result false (with the provider's reason) or no result at all,
+// each decided by the policy's 200 rows for its code (agora.CodeResultFalse,
+// agora.CodeNoResult) and reason.
 func notRemoved(res agora.RemoveMembersResult, taskType string) []itemFailure {
 	out := make([]itemFailure, 0, len(res.Failed))
 	for _, f := range res.Failed {
 		out = append(out, itemFailure{Item: f.Username, Failure: batchItemFailure(taskType,
-			http.StatusForbidden, "forbidden_op", f.Reason)})
+			http.StatusOK, f.Code, f.Reason)})
 	}
 	return out
 }

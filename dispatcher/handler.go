@@ -59,7 +59,7 @@ func (h taskHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 	if stop, err := h.w.expired(ctx, r); stop {
 		return err
 	}
-	c, err := h.w.prepare(r.typ, r.payload)
+	c, err := h.w.prepare(r.id, r.typ, r.payload)
 	if err != nil {
 		return h.w.deadLetter(ctx, r, refused(err))
 	}

@@ -53,16 +53,17 @@ func registerItemFailure(taskType, reason string) policy.Failure {
 }
 
 // notAdded reports the users of a member addition the provider did not list
-// in newmembers. The provider adds every requested user that is not yet a
-// member and fails the whole call otherwise (unknown user, too many groups),
-// so a user missing from newmembers is already a member (or the owner): it
-// is decided as the single-user 403 "already in group", which is done.
+// in newmembers (agora.CodeNotInNewMembers), decided by the policy's own
+// 200 row: the answer does not say whether they are members, so they are
+// never taken as done on its word. Their retry is a new task; one user
+// alone goes through the single-user add, whose 403 "already in group"
+// confirms the goal state.
 func notAdded(groupID string, usernames []string, res agora.AddMembersResult, taskType string) []itemFailure {
 	var out []itemFailure
 	for _, u := range usernames {
-		if !slices.Contains(res.Added, u) {
-			out = append(out, itemFailure{Item: u, Failure: batchItemFailure(taskType, http.StatusForbidden, "forbidden_op",
-				"Can not join this group, reason: user: "+u+" already in group: "+groupID+".")})
+		if !slices.ContainsFunc(res.Added, func(a string) bool { return strings.EqualFold(a, u) }) {
+			out = append(out, itemFailure{Item: u, Failure: batchItemFailure(taskType, http.StatusOK, agora.CodeNotInNewMembers,
+				"user "+u+" is not in data.newmembers of group "+groupID)})
 		}
 	}
 	return out

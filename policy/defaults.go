@@ -14,6 +14,7 @@ const (
 	docPage429 = "status-codes page, 429 Too Many Requests table"
 	docPage500 = "status-codes page, 500 Internal Server Error table"
 	docPage5xx = "status-codes page, 5xx section: retry, then open a ticket"
+	docNotes5  = "notes §5 (200 response data); issue #12: a 200 that says no"
 )
 
 // Types used by the rows below. They mirror package tasks, which policy does
@@ -21,6 +22,7 @@ const (
 const (
 	typeSendMessage   = "message:send"
 	typeRegisterUsers = "user:register"
+	typeCreateGroup   = "group:create"
 	typeDeleteGroup   = "group:delete"
 	typeAddMembers    = "group:members:add"
 	typeRemoveMembers = "group:members:remove"
@@ -103,6 +105,40 @@ var defaultRules = []Rule{
 		Action: ActionDeadLetter, PayloadFault: true, Reason: "too many message recipients", Doc: "notes §3a"},
 	{Name: "400-send-message-too-large", Status: "400", Code: "message_send_error", Message: "message is too large",
 		Action: ActionDeadLetter, PayloadFault: true, Reason: "message body too large", Doc: "notes §3a"},
+
+	// Easemob's group create (notes §5): a custom group id that exists is
+	// a create that already happened (chatq derives the id from the task,
+	// so this is the answer to a retried create); public is required.
+	{Name: "400-group-id-exists", Status: "400", Code: "illegal_argument", Types: []string{typeCreateGroup},
+		Message: "group ID {group_id} already exists!",
+		Action:  ActionDone, Reason: "group already created (custom group id exists)", Doc: "notes §5"},
+	{Name: "400-group-public-required", Status: "400", Message: "group must contain public field!",
+		Action: ActionDeadLetter, PayloadFault: true, Reason: "public field missing (easemob dialect)", Doc: "notes §5"},
+
+	// 200 answers that say no (issue #12): the operation did not happen.
+	// Deletes, transfers and adds are safe to repeat (a repeat that finds
+	// the goal state answers 404 or 403, decided done above), so they are
+	// retried; only a reason that states the goal state is done.
+	{Name: "200-delete-refused", Status: "200", Code: "success_false", Types: []string{typeDeleteGroup},
+		Action: ActionRetry, Class: ClassTransient, Reason: "group not deleted (data.success false)", Doc: docNotes5},
+	{Name: "200-transfer-refused", Status: "200", Code: "newowner_false", Types: []string{typeTransferOwner},
+		Action: ActionRetry, Class: ClassTransient, Reason: "owner not transferred (data.newowner false)", Doc: docNotes5},
+	{Name: "200-add-refused", Status: "200", Code: "result_false", Types: []string{typeAddMembers},
+		Action: ActionRetry, Class: ClassTransient, Reason: "member not added (data.result false)", Doc: docNotes5},
+	{Name: "200-add-not-listed", Status: "200", Code: "not_in_newmembers", Types: []string{typeAddMembers},
+		Action: ActionRetry, Class: ClassTransient, Reason: "member not in data.newmembers (not confirmed added)", Doc: docNotes5},
+	{Name: "200-remove-not-member", Status: "200", Code: "result_false", Types: []string{typeRemoveMembers},
+		Message: "users {username} are not members of this group!",
+		Action:  ActionDone, Reason: "user already not in group", Doc: docNotes5 + "; 403 table wording"},
+	{Name: "200-remove-owner", Status: "200", Code: "result_false", Types: []string{typeRemoveMembers},
+		Message: "forbidden operation on group owner!",
+		Action:  ActionDeadLetter, Reason: "the group owner cannot be removed", Doc: docNotes5 + "; 403 table wording"},
+	{Name: "200-remove-refused", Status: "200", Code: "result_false", Types: []string{typeRemoveMembers},
+		Action: ActionRetry, Class: ClassTransient, Reason: "member not removed (result false)", Doc: docNotes5},
+	{Name: "200-remove-no-result", Status: "200", Code: "no_result", Types: []string{typeRemoveMembers},
+		Action: ActionRetry, Class: ClassTransient, Reason: "no result for the member in the answer", Doc: docNotes5},
+	{Name: "200", Status: "200",
+		Action: ActionRetry, Class: ClassTransient, Reason: "the provider answered 200 without confirming the operation", Doc: docNotes5},
 
 	// 401: the app token was refused; a fresh one fixes it. The status row
 	// catches the other wordings in notes §4 ("token is illegal.", …).

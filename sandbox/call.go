@@ -15,6 +15,8 @@ type call struct {
 	body []byte
 	// itemReasons are the per-user failures a fault asks for (Fault.ItemReasons).
 	itemReasons map[string]string
+	// refuse asks for the endpoint's negative 200 (Fault.Refuse).
+	refuse bool
 }
 
 // envelope is the provider's success body around an endpoint's data.
@@ -73,6 +75,7 @@ func (c *call) fail(e *apiError) {
 		Error:       e.Code,
 		Exception:   exceptionFor(e.Code),
 		Timestamp:   c.s.now().UnixMilli(),
+		ErrorCode:   c.s.errorCodeFor(e),
 		Description: e.Message,
 	})
 	c.finish(e.Status, e.Code)

@@ -103,10 +103,11 @@ func runDemo(ctx context.Context, env Env, f demoFlags) error {
 func demoSandboxConfig() sandbox.Config {
 	return sandbox.Config{
 		ClientID: demoClientID, ClientSecret: demoClientSecret,
-		// The current provider docs say 5 KB for body+ext; chatq's own
-		// default limit is the 40 KB of the status-code page, so a 10 KB
-		// message passes chatq and is refused by the provider.
-		MaxMessageBytes: 5 * 1024,
+		Dialect: sandbox.DialectAgora,
+		// Stricter than the documented 5 KB chatq checks (a plan's own
+		// limit), so a 4.5 KB message passes chatq and the provider
+		// refuses it: the demo shows a provider-side payload fault.
+		MaxMessageBytes: 4 * 1024,
 	}
 }
 
@@ -117,6 +118,7 @@ const (
 
 func newDemoWorker(c Config, env Env, f demoFlags, apiURL string, rd *demoRedis, obs dispatcher.Observer) (*dispatcher.Worker, error) {
 	c.APIURL, c.AppKey, c.ClientID, c.ClientSecret = apiURL, "org#app", demoClientID, demoClientSecret
+	c.Provider = sandbox.DialectAgora // the demo sandbox's dialect, whatever the credentials suggest
 	c.PollInterval = 50 * time.Millisecond
 	c.RetryBaseDelay, c.RetryMaxDelay = 100*time.Millisecond, time.Second
 	c.Concurrency = 10

@@ -71,7 +71,8 @@ func newPolicy(c Config) (*policy.Policy, error) {
 // newAPI builds the REST client and the token source chosen by the
 // configuration (newTokenSource), shared with the fleet through rdb.
 func newAPI(c Config, hc *http.Client, rdb redis.UniversalClient, logger *slog.Logger) (*agora.Client, agora.TokenSource, error) {
-	api, err := agora.New(agora.Config{BaseURL: c.APIURL, AppKey: c.AppKey, Timeout: c.HTTPTimeout, HTTPClient: hc})
+	api, err := agora.New(agora.Config{BaseURL: c.APIURL, AppKey: c.AppKey, Timeout: c.HTTPTimeout, HTTPClient: hc,
+		Dialect: c.dialect()})
 	if err != nil {
 		return nil, nil, &ConfigError{Var: envPrefix + "_API_URL / " + envPrefix + "_APP_KEY", Rule: err.Error()}
 	}

@@ -17,6 +17,8 @@ type call struct {
 	itemReasons map[string]string
 	// refuse asks for the endpoint's negative 200 (Fault.Refuse).
 	refuse bool
+	// dropAfter drops the connection instead of a success (Fault.DropAfter).
+	dropAfter bool
 }
 
 // envelope is the provider's success body around an endpoint's data.
@@ -63,8 +65,14 @@ func (c *call) decode(v any) *apiError {
 	return nil
 }
 
-// ok answers 200 with v as JSON.
+// ok answers 200 with v as JSON, or drops the connection when a fault
+// asked for the answer to be lost.
 func (c *call) ok(v any) {
+	if c.dropAfter {
+		c.finishKey("drop")
+		dropConn(c.w)
+		return
+	}
 	c.writeJSON(http.StatusOK, v)
 	c.finish(http.StatusOK, "")
 }

@@ -58,6 +58,11 @@ type Fault struct {
 	// has result false and the reason. None of them is applied. Other
 	// calls ignore it. A fault with only ItemReasons lets the call through.
 	ItemReasons map[string]string `json:"item_reasons,omitempty"`
+	// DropAfter processes the call as usual, then closes the connection
+	// instead of answering: the operation happened and its answer was
+	// lost, as after a client timeout. Only a call that succeeds is
+	// dropped; an error is answered.
+	DropAfter bool `json:"drop_after,omitempty"`
 	// Refuse answers the call with the endpoint's documented negative 200
 	// and changes nothing: delete_group data.success false, transfer_owner
 	// data.newowner false, add_members for one user data.result false.
@@ -107,8 +112,8 @@ func (f Fault) Validate() error {
 		return fmt.Errorf("status: must be an HTTP status (100-599), got %d", f.Status)
 	case f.Delay < 0:
 		return fmt.Errorf("delay: must be >= 0, got %s", time.Duration(f.Delay))
-	case !f.answers() && f.Delay == 0 && len(f.ItemReasons) == 0 && !f.Refuse:
-		return errors.New("fault does nothing: set status, raw_body, drop, delay, item_reasons or refuse")
+	case !f.answers() && f.Delay == 0 && len(f.ItemReasons) == 0 && !f.Refuse && !f.DropAfter:
+		return errors.New("fault does nothing: set status, raw_body, drop, delay, item_reasons, refuse or drop_after")
 	}
 	return nil
 }
@@ -192,6 +197,7 @@ func (s *Server) applyFault(c *call) bool {
 	}
 	c.itemReasons = f.ItemReasons
 	c.refuse = f.Refuse
+	c.dropAfter = f.DropAfter
 	if f.Delay > 0 && !wait(c.r.Context(), time.Duration(f.Delay)) {
 		c.finishKey("canceled")
 		return true

@@ -21,6 +21,11 @@ var faultKeys = map[string]func(f *Fault, v string) error{
 	"times":        func(f *Fault, v string) error { return parseInt(v, &f.Times) },
 	"status":       func(f *Fault, v string) error { return parseInt(v, &f.Status) },
 	"error_code":   func(f *Fault, v string) error { return parseInt(v, &f.ErrorCode) },
+	"drop_after": func(f *Fault, v string) error {
+		b, err := strconv.ParseBool(v)
+		f.DropAfter = b
+		return err
+	},
 	"refuse": func(f *Fault, v string) error {
 		b, err := strconv.ParseBool(v)
 		f.Refuse = b

@@ -79,7 +79,7 @@ func TestParseFault_Errors(t *testing.T) {
 		{"negative delay", "delay=-1s", "sandbox: fault spec: delay: must be >= 0, got -1s"},
 		{"bad drop", "drop=perhaps", `sandbox: fault spec: drop: invalid value "perhaps"`},
 		{"unknown endpoint", "endpoint=send,status=500", `sandbox: fault spec: endpoint: unknown endpoint "send"`},
-		{"does nothing", "endpoint=token,times=2", "sandbox: fault spec: fault does nothing: set status, raw_body, drop, delay, item_reasons or refuse"},
+		{"does nothing", "endpoint=token,times=2", "sandbox: fault spec: fault does nothing: set status, raw_body, drop, delay, item_reasons, refuse or drop_after"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -78,7 +78,7 @@ func (f *Fleet) AddWorker(opts ...Option) *Worker {
 }
 
 func (f *Fleet) api(o Options) *agora.Client {
-	cfg := agora.Config{BaseURL: f.URL, AppKey: AppKey, Timeout: o.HTTPTimeout}
+	cfg := agora.Config{BaseURL: f.URL, AppKey: AppKey, Timeout: o.HTTPTimeout, Dialect: o.Dialect}
 	if o.IdleConnsPerHost > 0 {
 		cfg.HTTPClient = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: o.IdleConnsPerHost}}
 	}

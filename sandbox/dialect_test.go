@@ -130,3 +130,24 @@ func TestServer_RefusedAnswers(t *testing.T) {
 		})
 	}
 }
+
+// TestServer_DropAfter checks that a dropped answer still did the work.
+func TestServer_DropAfter(t *testing.T) {
+	t.Parallel()
+	b := setup(t, sandbox.Config{})
+	b.srv.SeedUsers("u1")
+	tok := b.token(t)
+	b.srv.AddFault(sandbox.Fault{Endpoint: sandbox.EndpointCreateGroup, DropAfter: true, Times: 1})
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, b.ts.URL+"/org/app/chatgroups",
+		strings.NewReader(`{"groupname":"lost","owner":"u1"}`))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+tok)
+	resp, err := b.ts.Client().Do(req)
+	if err == nil {
+		_ = resp.Body.Close()
+	}
+	require.Error(t, err, "no answer")
+	require.Len(t, b.srv.GroupsNamed("lost"), 1, "the group was created")
+	require.Equal(t, 1, b.srv.Stats().Responses["drop"])
+}

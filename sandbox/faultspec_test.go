@@ -43,6 +43,11 @@ func TestParseFault(t *testing.T) {
 			want: sandbox.Fault{RawBody: ptr("")},
 		},
 		{
+			name: "answers that say no, a lost answer, easemob's error_code",
+			spec: "endpoint=delete_group,refuse=true,drop_after=true,error_code=14007",
+			want: sandbox.Fault{Endpoint: "delete_group", Refuse: true, DropAfter: true, ErrorCode: 14007},
+		},
+		{
 			name: "delay only",
 			spec: "endpoint=token, delay=2s",
 			want: sandbox.Fault{Endpoint: "token", Delay: sandbox.Duration(2 * time.Second)},

@@ -2,13 +2,17 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/chatq/chatq/agora"
+	"github.com/chatq/chatq/deadletter"
+	"github.com/chatq/chatq/internal/redistest"
 	"github.com/chatq/chatq/tasks"
 )
 
@@ -51,4 +55,25 @@ func TestSandbox_UnknownDialectExitsTwo(t *testing.T) {
 	code, _, stderr := run(t, "", "sandbox", "--addr", "127.0.0.1:0", "--dialect", "tencent")
 	require.Equal(t, 2, code)
 	require.True(t, strings.Contains(stderr, `--dialect "tencent": must be one of agora, easemob`), stderr)
+}
+
+// TestDeadLetter_ShowErrorCodeAndRedacted: dlq show prints easemob's
+// error_code and which secret fields the record does not keep.
+func TestDeadLetter_ShowErrorCodeAndRedacted(t *testing.T) {
+	db := redistest.New(t)
+	t.Setenv("CHATQ_REDIS_URL", db.URL)
+	at := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	r := deadletter.Record{TaskID: "reg1", Type: tasks.TypeRegisterUser, Queue: tasks.QueueUsers,
+		Status: 400, Code: "illegal_argument", ErrorCode: 14001, Description: "username [x] is not legal",
+		Rule: "400-username-not-legal", Action: "dead-letter", Reason: "username is not legal",
+		Attempts: 1, FirstFailure: at, LastFailure: at}
+	r.SetPayload([]byte(`{"users":[{"username":"x","password":"pw-do-not-show"}]}`))
+	require.NoError(t, deadletter.NewStore(db.Client).Put(context.Background(), r))
+
+	code, out, stderr := run(t, "", "dlq", "show", "reg1")
+	require.Equal(t, ExitOK, code, stderr)
+	require.Contains(t, out, "error_code:")
+	require.Contains(t, out, "14001")
+	require.Contains(t, out, "users[0].password (not kept: patch back in to replay)")
+	require.NotContains(t, out, "pw-do-not-show")
 }

@@ -57,7 +57,7 @@ func registerItemFailure(taskType, reason string) policy.Failure {
 // 200 row: the answer does not say whether they are members, so they are
 // never taken as done on its word. Their retry is a new task; one user
 // alone goes through the single-user add, whose 403 "already in group"
-// confirms the goal state.
+// confirms the goal state, several go through the batch call again.
 func notAdded(groupID string, usernames []string, res agora.AddMembersResult, taskType string) []itemFailure {
 	var out []itemFailure
 	for _, u := range usernames {

@@ -53,8 +53,8 @@ func (c *Client) CreateGroup(ctx context.Context, tok Token, p tasks.CreateGroup
 			GroupID string `json:"groupid"`
 		} `json:"data"`
 	}
+	// encoding/json lets the shallower "public" win over the embedded one.
 	body := createGroupBody{CreateGroup: p, Public: p.Public != nil && *p.Public}
-	body.CreateGroup.Public = nil // the outer field wins; nil keeps the encoding single
 	if err := c.do(ctx, request{method: "POST", path: "/chatgroups", token: tok, body: body, out: &out}); err != nil {
 		return "", err
 	}

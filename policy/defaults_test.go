@@ -7,7 +7,7 @@ import (
 )
 
 // defaultCase is one failure and the default row that must decide it. The
-// messages are the provider's real wordings where the notes record them, so
+// messages are the provider's real wordings where its pages record them, so
 // the normalisation is exercised too.
 type defaultCase struct {
 	wantRule   string
@@ -31,7 +31,7 @@ var defaultCases = []defaultCase{
 	{wantRule: "200-remove-refused", status: 200, code: "result_false", message: "user: bob doesn't exist in group: 1", typ: "group:members:remove", wantAction: ActionRetry},
 	{wantRule: "200-remove-no-result", status: 200, code: "no_result", message: "no result in the provider's response", typ: "group:members:remove", wantAction: ActionRetry},
 	{wantRule: "200", status: 200, code: "result_false", message: "data.result is false", typ: "group:delete", wantAction: ActionRetry},
-	// Easemob group create (notes §5)
+	// Easemob group create (doc.easemob.com group_manage)
 	{wantRule: "400-group-id-exists", status: 400, code: "illegal_argument", message: "group ID 123456789012345678 already exists!", typ: "group:create", wantAction: ActionDone},
 	{wantRule: "400-group-public-required", status: 400, code: "invalid_parameter", message: "group must contain public field!", typ: "group:create", wantAction: ActionDeadLetter},
 	// 400

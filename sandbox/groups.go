@@ -28,7 +28,8 @@ type createGroupRequest struct {
 	MaxUsers    int      `json:"maxusers"`
 }
 
-// groupFields are the documented fields of a group create (notes §5); the
+// groupFields are the documented fields of a group create (doc.easemob.com
+// group_manage, docs.agora.io create-delete-retrieve-groups); the
 // provider answers any other with 400 invalid_parameter "Some of [x] are
 // not valid fields."
 var groupFields = []string{"groupname", "avatar", "description", "public", "maxusers", "allowinvites",

@@ -9,12 +9,12 @@ import (
 )
 
 // maxBatch is the provider's limit on users per batch request: registering
-// users, adding or removing group members (agora-chat-rest-api-notes.md,
-// sections 4 and 5).
+// users, adding or removing group members (https://docs.agora.io/en/agora-chat/restful-api/user-system-registration,
+// https://doc.easemob.com/document/server-side/group_manage.html).
 const maxBatch = 60
 
-// Register limits (agora-chat-rest-api-notes.md, section 4; Easemob
-// answers "NICKNAME_TOO_LONG" past 100 characters).
+// Register limits (the user-system-registration page: password at most 64
+// bytes; Easemob answers "NICKNAME_TOO_LONG" past 100 characters).
 const (
 	maxPassword = 64  // bytes
 	maxNickname = 100 // characters

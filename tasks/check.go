@@ -16,7 +16,7 @@ func (c *Client) Check(taskType string, payload json.RawMessage, opts ...Option)
 	if err != nil {
 		return err
 	}
-	_, o, err := buildTask(taskType, p, c.defaults, opts, time.Now())
+	_, o, err := buildTask(p, c.defaults, opts, time.Now())
 	if err != nil {
 		return err
 	}

@@ -40,6 +40,11 @@ func (p Password) GoString() string { return p.String() }
 // LogValue keeps the password out of slog output.
 func (p Password) LogValue() slog.Value { return slog.StringValue(p.String()) }
 
+// TypeRegisterUser registers 1 to 60 users.
+const TypeRegisterUser = "user:register"
+
+var _ = register[RegisterUsers](QueueUsers)
+
 // User is one user to register.
 type User struct {
 	Username string `json:"username"` // [a-z0-9_.-]{1,64}
@@ -54,6 +59,24 @@ type User struct {
 // registered with one request.
 type RegisterUsers struct {
 	Users []User `json:"users"` // 1..60, no duplicate usernames
+}
+
+// TaskType returns TypeRegisterUser.
+func (RegisterUsers) TaskType() string { return TypeRegisterUser }
+
+// Items returns the usernames.
+func (p RegisterUsers) Items() []string {
+	out := make([]string, len(p.Users))
+	for i, u := range p.Users {
+		out[i] = u.Username
+	}
+	return out
+}
+
+// Subset returns p with only the users keep accepts.
+func (p RegisterUsers) Subset(keep func(string) bool) Batch {
+	p.Users = keepOnly(p.Users, func(u User) string { return u.Username }, keep)
+	return p
 }
 
 // Validate returns the first violation as a *ValidationError;
@@ -91,5 +114,5 @@ func (c *checker) password(field, s string, required bool) {
 // carries its asynq options (queue QueueUsers unless Queue says otherwise,
 // MaxRetry budget+1, schedule).
 func NewRegisterUsersTask(p RegisterUsers, opts ...Option) (*asynq.Task, error) {
-	return newTask(TypeRegisterUser, p, defaultOptions(), opts)
+	return NewTask(p, opts...)
 }

@@ -68,7 +68,7 @@ func TestDeadLetter_ShowErrorCodeAndRedacted(t *testing.T) {
 		Rule: "400-username-not-legal", Action: "dead-letter", Reason: "username is not legal",
 		Attempts: 1, FirstFailure: at, LastFailure: at}
 	r.SetPayload([]byte(`{"users":[{"username":"x","password":"pw-do-not-show"}]}`))
-	require.NoError(t, deadletter.NewStore(db.Client).Put(context.Background(), r))
+	require.NoError(t, deadletter.New(db.Client, deadletter.Config{}).Put(context.Background(), r))
 
 	code, out, stderr := run(t, "", "dlq", "show", "reg1")
 	require.Equal(t, ExitOK, code, stderr)

@@ -49,6 +49,9 @@ type Config struct {
 	MaxErrorBody int64
 	// UserAgent is sent with every request. Optional; default "chatq".
 	UserAgent string
+	// Dialect is the provider spoken (see dialect.go). Optional; default
+	// DialectAgora.
+	Dialect Dialect
 }
 
 // Client calls the Agora Chat REST API. It is safe for concurrent use.
@@ -59,6 +62,7 @@ type Client struct {
 	maxErrBody int64
 	userAgent  string
 	secrets    []string // redacted from provider text besides each call's token (WithSecrets)
+	dialect    Dialect
 }
 
 // New validates cfg, applies its defaults and returns a Client. Errors name
@@ -71,6 +75,9 @@ func New(cfg Config) (*Client, error) {
 		return nil, errors.New("agora: MaxErrorBody: must not be negative")
 	}
 	cfg = cfg.withDefaults()
+	if _, err := ParseDialect(string(cfg.Dialect)); err != nil {
+		return nil, fmt.Errorf("agora: Dialect: %w", err)
+	}
 	origin, err := parseBaseURL(cfg.BaseURL)
 	if err != nil {
 		return nil, err
@@ -85,8 +92,12 @@ func New(cfg Config) (*Client, error) {
 		timeout:    cfg.Timeout,
 		maxErrBody: cfg.MaxErrorBody,
 		userAgent:  cfg.UserAgent,
+		dialect:    cfg.Dialect,
 	}, nil
 }
+
+// Dialect returns the dialect the client speaks.
+func (c *Client) Dialect() Dialect { return c.dialect }
 
 // withDefaults returns cfg with every unset optional field set.
 func (cfg Config) withDefaults() Config {
@@ -104,6 +115,9 @@ func (cfg Config) withDefaults() Config {
 	}
 	if cfg.UserAgent == "" {
 		cfg.UserAgent = defaultUserAgent
+	}
+	if cfg.Dialect == "" {
+		cfg.Dialect = DialectAgora
 	}
 	return cfg
 }

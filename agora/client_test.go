@@ -192,7 +192,7 @@ func TestClient_customUserAgent(t *testing.T) {
 		if got := r.Header.Get("User-Agent"); got != "chatq-test/1" {
 			t.Errorf("User-Agent: got %q, want chatq-test/1", got)
 		}
-		writeJSON(t, w, http.StatusOK, `{}`)
+		writeJSON(t, w, http.StatusOK, `{"data":{"success":true}}`)
 	})
 	require.NoError(t, b.client.DeleteGroup(t.Context(), testToken, "g1"))
 }
@@ -284,7 +284,7 @@ func TestClient_malformedSuccess(t *testing.T) {
 			b.mux.HandleFunc("/org/app/chatgroups", func(w http.ResponseWriter, r *http.Request) {
 				_, _ = io.WriteString(w, tt.body)
 			})
-			_, err := b.client.CreateGroup(t.Context(), testToken, testCreateGroup)
+			_, err := b.client.CreateGroup(t.Context(), testToken, testCreateGroup, "")
 			require.ErrorIs(t, err, ErrMalformedResponse)
 			require.Contains(t, err.Error(), "agora: POST /chatgroups: ")
 		})

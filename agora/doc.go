@@ -8,6 +8,11 @@
 //   - *APIError: the provider answered with a non-2xx status. It carries the
 //     status, the body's "error", "error_description" and "exception" fields,
 //     and the Retry-After header.
+//   - *RefusedError: a 2xx answer whose data says the operation did not
+//     happen (data.success, data.newowner or data.result false; issue #12).
+//     Its Code (CodeSuccessFalse, …) is what the policy's 200 rows match.
+//     Per-user outcomes of batches are not errors: they are in the result,
+//     each requested user exactly once (CodeNotInNewMembers, CodeNoResult).
 //   - *NetworkError: no HTTP answer (connection refused or reset, TLS failure,
 //     EOF, timeout).
 //   - *TokenError: the token endpoint failed (RequestToken, ClientCredentials);
@@ -19,6 +24,12 @@
 //     sent.
 //   - an error wrapping ErrMalformedResponse: a 2xx answer whose body could not
 //     be decoded; the operation may have taken effect.
+//
+// The client speaks one dialect (Config.Dialect): Agora Chat or Easemob,
+// one API family whose differences — a required password, a required
+// public, custom group ids, the message size — are one table in
+// dialect.go, read by the client and, through DialectRules.Limits, by
+// validation.
 //
 // All requests go to {BaseURL}/{org}/{app}/…, with path segments escaped by
 // url.PathEscape. A path with a segment that a server would read as "." or

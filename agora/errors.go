@@ -40,6 +40,7 @@ type APIError struct {
 	Code        string        // the body's "error" field ("" when absent or not JSON)
 	Description string        // "error_description"; for a non-JSON body a sanitized snippet or the status text
 	Exception   string        // "exception", the provider's exception class
+	ErrorCode   int           // Easemob's numeric "error_code" (14007); 0 when absent
 	RetryAfter  time.Duration // from the Retry-After header (seconds or HTTP date); 0 when absent
 	Op          string        // "POST /messages/users": path without /org/app, never a query or token
 }
@@ -174,6 +175,42 @@ type errorBody struct {
 	Code        string `json:"error"`
 	Description string `json:"error_description"`
 	Exception   string `json:"exception"`
+	// ErrorCode is a number in Easemob's bodies; anything else is ignored
+	// rather than failing the decode of the fields that matter.
+	ErrorCode json.RawMessage `json:"error_code"`
+}
+
+// errorCode returns raw as an int when it is a JSON integer, else 0.
+func errorCode(raw json.RawMessage) int {
+	n, err := strconv.Atoi(strings.TrimSpace(string(raw)))
+	if err != nil {
+		return 0
+	}
+	return n
+}
+
+// Codes of a RefusedError: chatq's names for the provider's negative 2xx
+// answers, used as the "error" code by the policy rows that decide them.
+const (
+	CodeSuccessFalse    = "success_false"     // DELETE /chatgroups/{g}: data.success false
+	CodeNewOwnerFalse   = "newowner_false"    // owner transfer: data.newowner false
+	CodeResultFalse     = "result_false"      // add or remove one member: data.result false
+	CodeNotInNewMembers = "not_in_newmembers" // batch add: a requested user missing from data.newmembers
+	CodeNoResult        = "no_result"         // batch removal: a requested user without a result
+)
+
+// RefusedError is a 2xx answer whose data says the operation did not
+// happen (issue #12): the provider said no with a 200. Code is one of the
+// Code* constants above, Description what the answer said.
+type RefusedError struct {
+	Op          string
+	Code        string
+	Description string
+}
+
+// Error returns "agora: <op>: 200 <code>: <description>".
+func (e *RefusedError) Error() string {
+	return fmt.Sprintf("agora: %s: 200 %s: %s", e.Op, e.Code, e.Description)
 }
 
 // checkResponse is the one place where an HTTP answer becomes an error. It
@@ -209,6 +246,7 @@ func checkResponse(resp *http.Response, op string, limit int64, secrets ...strin
 		e.Code = sanitize(redact(b.Code, secrets), fieldLen)
 		e.Description = sanitize(redact(b.Description, secrets), fieldLen)
 		e.Exception = sanitize(redact(b.Exception, secrets), fieldLen)
+		e.ErrorCode = errorCode(b.ErrorCode)
 		if e.Code == "" && e.Description == "" {
 			e.Description = statusText(resp.StatusCode)
 		}

@@ -45,7 +45,7 @@ func TestCheckResponse(t *testing.T) {
 		{
 			name: "JSON error with numeric error_code",
 			resp: newResponse(400, `{"error":"message_send_error","exception":"MessageSendException","error_code":14007,"error_description":"message is too large"}`),
-			want: &APIError{Status: 400, Code: "message_send_error", Description: "message is too large", Exception: "MessageSendException", Op: op},
+			want: &APIError{Status: 400, Code: "message_send_error", Description: "message is too large", Exception: "MessageSendException", ErrorCode: 14007, Op: op},
 		},
 		{
 			name: "429 with Retry-After seconds",

@@ -26,16 +26,36 @@ type RemoveMembersResult struct {
 // noResult is the Reason of a requested user missing from the answer.
 const noResult = "no result in the provider's response"
 
+// createGroupBody is the provider's create body: the payload with public
+// always present (Easemob requires it; false, a private group, when the
+// payload leaves it out).
+type createGroupBody struct {
+	tasks.CreateGroup
+	Public bool `json:"public"`
+}
+
 // CreateGroup creates a group with POST /chatgroups (body: p, whose JSON is
-// the provider's shape) and returns data.groupid.
-func (c *Client) CreateGroup(ctx context.Context, tok Token, p tasks.CreateGroup) (string, error) {
+// the provider's shape, with "public" always sent) and returns
+// data.groupid. Under a dialect with custom group ids a payload without
+// one gets DerivedGroupID(key), key being the task id: a retried create
+// then asks for the same group, and the provider refuses the second one
+// (400 "group ID … already exists!", decided done). key "" derives nothing.
+func (c *Client) CreateGroup(ctx context.Context, tok Token, p tasks.CreateGroup, key string) (string, error) {
+	const op = "POST /chatgroups"
+	if p.GroupID != "" && !c.dialect.Rules().CustomGroupID {
+		return "", fmt.Errorf("agora: create group: groupid: the %s dialect takes no custom group id: %w", c.dialect, ErrInvalidInput)
+	}
+	if p.GroupID == "" && key != "" && c.dialect.Rules().CustomGroupID {
+		p.GroupID = DerivedGroupID(key)
+	}
 	var out struct {
 		Data struct {
 			GroupID string `json:"groupid"`
 		} `json:"data"`
 	}
-	const op = "POST /chatgroups"
-	if err := c.do(ctx, request{method: "POST", path: "/chatgroups", token: tok, body: p, out: &out}); err != nil {
+	// encoding/json lets the shallower "public" win over the embedded one.
+	body := createGroupBody{CreateGroup: p, Public: p.Public != nil && *p.Public}
+	if err := c.do(ctx, request{method: "POST", path: "/chatgroups", token: tok, body: body, out: &out}); err != nil {
 		return "", err
 	}
 	if out.Data.GroupID == "" {
@@ -44,19 +64,42 @@ func (c *Client) CreateGroup(ctx context.Context, tok Token, p tasks.CreateGroup
 	return out.Data.GroupID, nil
 }
 
-// DeleteGroup deletes a group with DELETE /chatgroups/{groupID}. The 2xx
-// body is not inspected.
+// DeleteGroup deletes a group with DELETE /chatgroups/{groupID}. Only
+// data.success true is a deletion: false is a *RefusedError
+// (CodeSuccessFalse), and an answer without it wraps ErrMalformedResponse.
 func (c *Client) DeleteGroup(ctx context.Context, tok Token, groupID string) error {
 	if err := checkGroupID("delete group", groupID); err != nil {
 		return err
 	}
-	return c.do(ctx, request{method: "DELETE", path: groupPath(groupID), token: tok})
+	var out struct {
+		Data struct {
+			Success *bool `json:"success"`
+		} `json:"data"`
+	}
+	path := groupPath(groupID)
+	if err := c.do(ctx, request{method: "DELETE", path: path, token: tok, out: &out}); err != nil {
+		return err
+	}
+	return confirmed("DELETE "+path, "data.success", out.Data.Success, CodeSuccessFalse)
+}
+
+// confirmed turns a 2xx answer's boolean into the outcome: true is nil,
+// false a *RefusedError with code, absent ErrMalformedResponse.
+func confirmed(op, field string, v *bool, code string) error {
+	switch {
+	case v == nil:
+		return fmt.Errorf("agora: %s: no %s in response: %w", op, field, ErrMalformedResponse)
+	case !*v:
+		return &RefusedError{Op: op, Code: code, Description: field + " is false"}
+	}
+	return nil
 }
 
 // AddGroupMembers adds 1..60 users: one with POST
 // /chatgroups/{g}/users/{u}, several with POST /chatgroups/{g}/users and
 // body {"usernames":[…]}. Added lists the users the provider reports as
-// added (none when a single add answers result false).
+// added; a single add answering data.result false is a *RefusedError
+// (CodeResultFalse).
 func (c *Client) AddGroupMembers(ctx context.Context, tok Token, groupID string, usernames []string) (AddMembersResult, error) {
 	if err := checkMembers("add group members", groupID, usernames); err != nil {
 		return AddMembersResult{}, err
@@ -88,15 +131,15 @@ func (c *Client) addGroupMember(ctx context.Context, tok Token, groupID, usernam
 	if err := c.do(ctx, request{method: "POST", path: path, token: tok, out: &out}); err != nil {
 		return AddMembersResult{}, err
 	}
-	if !out.Data.Result {
-		return AddMembersResult{}, nil
+	if err := confirmed("POST "+path, "data.result", out.Data.Result, CodeResultFalse); err != nil {
+		return AddMembersResult{}, err
 	}
 	return AddMembersResult{Added: []string{cmp.Or(out.Data.User, username)}}, nil
 }
 
 // memberResult is the per-user answer of adding or removing one member.
 type memberResult struct {
-	Result bool   `json:"result"`
+	Result *bool  `json:"result"`
 	User   string `json:"user"`
 	Reason string `json:"reason"`
 }
@@ -145,33 +188,61 @@ func memberResults(data json.RawMessage) ([]memberResult, error) {
 	return []memberResult{r}, nil
 }
 
-// removeResult sorts the requested users into removed and failed. The
-// provider may lower-case usernames, so they are matched without case.
+// removeResult gives every requested user exactly one outcome, and no
+// other user any. A result names its user; the provider may lower-case
+// usernames, so names are matched without case. A result that names no
+// requested user (the documentation's own example has a failed row whose
+// user differs from the name sent), or repeats one, decides nothing on its
+// own: when it is the only one left and exactly one requested user has no
+// result, a false result is taken as that user's (a failure is never
+// reported on nobody); a true one never is (a removal is never reported on
+// a guess). Every other user without a result fails with CodeNoResult.
 func removeResult(requested []string, results []memberResult) RemoveMembersResult {
-	var res RemoveMembersResult
-	seen := make(map[string]bool, len(results))
+	byName := make(map[string]string, len(requested))
+	for _, u := range requested {
+		byName[strings.ToLower(u)] = u
+	}
+	outcome := make(map[string]memberResult, len(results))
+	var stray []memberResult
 	for _, r := range results {
-		user := r.User
-		if user == "" && len(requested) == 1 {
-			user = requested[0]
+		u, ok := byName[strings.ToLower(r.User)]
+		if r.User == "" && len(requested) == 1 {
+			u, ok = requested[0], true
 		}
-		seen[strings.ToLower(user)] = true
-		if r.Result {
-			res.Removed = append(res.Removed, user)
+		if _, dup := outcome[u]; !ok || dup || r.Result == nil {
+			stray = append(stray, r)
 			continue
 		}
-		res.Failed = append(res.Failed, ItemFailure{Username: user, Reason: cmp.Or(r.Reason, "result false")})
+		outcome[u] = r
 	}
+	var missing []string
 	for _, u := range requested {
-		if !seen[strings.ToLower(u)] {
-			res.Failed = append(res.Failed, ItemFailure{Username: u, Reason: noResult})
+		if _, ok := outcome[u]; !ok {
+			missing = append(missing, u)
+		}
+	}
+	if len(missing) == 1 && len(stray) == 1 && stray[0].Result != nil && !*stray[0].Result {
+		outcome[missing[0]] = stray[0]
+	}
+	var res RemoveMembersResult
+	for _, u := range requested {
+		r, ok := outcome[u]
+		switch {
+		case !ok:
+			res.Failed = append(res.Failed, ItemFailure{Username: u, Code: CodeNoResult, Reason: noResult})
+		case *r.Result:
+			res.Removed = append(res.Removed, u)
+		default:
+			res.Failed = append(res.Failed, ItemFailure{Username: u, Code: CodeResultFalse, Reason: cmp.Or(r.Reason, "result false")})
 		}
 	}
 	return res
 }
 
 // TransferGroupOwner makes newOwner the owner with PUT /chatgroups/{g} and
-// body {"newowner":…}. The 2xx body is not inspected.
+// body {"newowner":…}. Only data.newowner true is a transfer: false is a
+// *RefusedError (CodeNewOwnerFalse), an answer without it wraps
+// ErrMalformedResponse.
 func (c *Client) TransferGroupOwner(ctx context.Context, tok Token, groupID, newOwner string) error {
 	if err := checkMembers("transfer group owner", groupID, []string{newOwner}); err != nil {
 		return err
@@ -179,7 +250,16 @@ func (c *Client) TransferGroupOwner(ctx context.Context, tok Token, groupID, new
 	body := struct {
 		NewOwner string `json:"newowner"`
 	}{newOwner}
-	return c.do(ctx, request{method: "PUT", path: groupPath(groupID), token: tok, body: body})
+	var out struct {
+		Data struct {
+			NewOwner *bool `json:"newowner"`
+		} `json:"data"`
+	}
+	path := groupPath(groupID)
+	if err := c.do(ctx, request{method: "PUT", path: path, token: tok, body: body, out: &out}); err != nil {
+		return err
+	}
+	return confirmed("PUT "+path, "data.newowner", out.Data.NewOwner, CodeNewOwnerFalse)
 }
 
 // groupPath is the escaped path of a group.

@@ -26,7 +26,7 @@ func TestClient_CreateGroup(t *testing.T) {
 			"avatar":"https://a/b.png","custom":"c"}`)
 		writeJSON(t, w, http.StatusOK, `{"action":"post","entities":[],"data":{"groupid":"6602XXXX783617"}}`)
 	})
-	got, err := b.client.CreateGroup(t.Context(), testToken, p)
+	got, err := b.client.CreateGroup(t.Context(), testToken, p, "")
 	require.NoError(t, err)
 	require.Equal(t, "6602XXXX783617", got)
 }
@@ -72,11 +72,6 @@ func TestClient_AddGroupMembers(t *testing.T) {
 			name: "one user: path", usernames: []string{"user1"}, wantPath: "/org/app/chatgroups/g1/users/user1",
 			response: `{"data":{"result":true,"groupid":"g1","action":"add_member","user":"user1"}}`,
 			want:     AddMembersResult{Added: []string{"user1"}},
-		},
-		{
-			name: "one user: result false", usernames: []string{"user1"}, wantPath: "/org/app/chatgroups/g1/users/user1",
-			response: `{"data":{"result":false,"groupid":"g1","action":"add_member","user":"user1"}}`,
-			want:     AddMembersResult{},
 		},
 		{
 			name: "several: body", usernames: []string{"user1", "user2"}, wantPath: "/org/app/chatgroups/g1/users",
@@ -127,20 +122,42 @@ func TestClient_RemoveGroupMembers(t *testing.T) {
 				{"result":false,"action":"remove_member","reason":"user: user2 doesn't exist in group: g1","user":"user2","groupid":"g1"},
 				{"result":true,"action":"remove_member","user":"user3","groupid":"g1"}]}`,
 			want: RemoveMembersResult{Removed: []string{"user1", "user3"},
-				Failed: []ItemFailure{{Username: "user2", Reason: "user: user2 doesn't exist in group: g1"}}},
+				Failed: []ItemFailure{{Username: "user2", Code: CodeResultFalse, Reason: "user: user2 doesn't exist in group: g1"}}},
 		},
 		{
-			name: "several: a user missing from the answer", usernames: []string{"user1", "User2"},
+			// The documentation's own example: the failed row names a user
+			// that was not sent. It is the only user left without a result.
+			name: "several: a failed row names another user", usernames: []string{"user1", "User2"},
 			wantPath: "/org/app/chatgroups/g1/users/user1,User2",
-			response: `{"data":[{"result":true,"user":"user1"},{"result":false,"user":"x"}]}`,
+			response: `{"data":[{"result":true,"user":"user1"},{"result":false,"reason":"user: x doesn't exist","user":"x"}]}`,
 			want: RemoveMembersResult{Removed: []string{"user1"},
-				Failed: []ItemFailure{{Username: "x", Reason: "result false"}, {Username: "User2", Reason: noResult}}},
+				Failed: []ItemFailure{{Username: "User2", Code: CodeResultFalse, Reason: "user: x doesn't exist"}}},
+		},
+		{
+			name: "several: a true row for another user is no removal", usernames: []string{"user1", "user2"},
+			wantPath: "/org/app/chatgroups/g1/users/user1,user2",
+			response: `{"data":[{"result":true,"user":"user1"},{"result":true,"user":"x"}]}`,
+			want: RemoveMembersResult{Removed: []string{"user1"},
+				Failed: []ItemFailure{{Username: "user2", Code: CodeNoResult, Reason: noResult}}},
+		},
+		{
+			name: "several: two stray rows decide nobody", usernames: []string{"a", "b", "c"},
+			wantPath: "/org/app/chatgroups/g1/users/a,b,c",
+			response: `{"data":[{"result":true,"user":"a"},{"result":false,"user":"x"},{"result":false,"user":"y"},{"result":true,"user":"a"}]}`,
+			want: RemoveMembersResult{Removed: []string{"a"}, Failed: []ItemFailure{
+				{Username: "b", Code: CodeNoResult, Reason: noResult}, {Username: "c", Code: CodeNoResult, Reason: noResult}}},
+		},
+		{
+			name: "several: a row without result", usernames: []string{"a", "b"},
+			wantPath: "/org/app/chatgroups/g1/users/a,b",
+			response: `{"data":[{"result":true,"user":"a"},{"user":"b"}]}`,
+			want:     RemoveMembersResult{Removed: []string{"a"}, Failed: []ItemFailure{{Username: "b", Code: CodeNoResult, Reason: noResult}}},
 		},
 		{
 			name: "lower-cased by the provider", usernames: []string{"User1", "user2"},
 			wantPath: "/org/app/chatgroups/g1/users/User1,user2",
 			response: `{"data":[{"result":true,"user":"user1"},{"result":true,"user":"user2"}]}`,
-			want:     RemoveMembersResult{Removed: []string{"user1", "user2"}},
+			want:     RemoveMembersResult{Removed: []string{"User1", "user2"}},
 		},
 		{
 			name: "comma in a username is escaped", usernames: []string{"a,b", "c"},
@@ -218,5 +235,100 @@ func TestClient_groups_invalidInput(t *testing.T) {
 	}
 	for _, tt := range tests {
 		require.ErrorIs(t, tt.call(), ErrInvalidInput, tt.name)
+	}
+}
+
+// TestClient_refusedAnswers checks that a 200 whose data says no is a
+// *RefusedError, and one that says nothing is malformed: only the
+// provider's explicit yes is success.
+func TestClient_refusedAnswers(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		path     string
+		response string
+		call     func(c *Client) error
+		wantCode string // "" = ErrMalformedResponse
+	}{
+		{name: "delete: success false", path: "/org/app/chatgroups/g1", response: `{"data":{"success":false,"groupid":"g1"}}`,
+			call: func(c *Client) error { return c.DeleteGroup(t.Context(), testToken, "g1") }, wantCode: CodeSuccessFalse},
+		{name: "delete: no success", path: "/org/app/chatgroups/g1", response: `{"data":{"groupid":"g1"}}`,
+			call: func(c *Client) error { return c.DeleteGroup(t.Context(), testToken, "g1") }},
+		{name: "transfer: newowner false", path: "/org/app/chatgroups/g1", response: `{"data":{"newowner":false}}`,
+			call: func(c *Client) error { return c.TransferGroupOwner(t.Context(), testToken, "g1", "u2") }, wantCode: CodeNewOwnerFalse},
+		{name: "transfer: empty data", path: "/org/app/chatgroups/g1", response: `{"data":{}}`,
+			call: func(c *Client) error { return c.TransferGroupOwner(t.Context(), testToken, "g1", "u2") }},
+		{name: "add one: result false", path: "/org/app/chatgroups/g1/users/u2", response: `{"data":{"result":false,"user":"u2"}}`,
+			call: func(c *Client) error {
+				_, err := c.AddGroupMembers(t.Context(), testToken, "g1", []string{"u2"})
+				return err
+			}, wantCode: CodeResultFalse},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			b := setup(t, Config{})
+			b.mux.HandleFunc(tt.path, func(w http.ResponseWriter, r *http.Request) {
+				writeJSON(t, w, http.StatusOK, tt.response)
+			})
+			err := tt.call(b.client)
+			if tt.wantCode == "" {
+				require.ErrorIs(t, err, ErrMalformedResponse)
+				return
+			}
+			var refused *RefusedError
+			require.ErrorAs(t, err, &refused)
+			require.Equal(t, tt.wantCode, refused.Code)
+			require.Contains(t, err.Error(), "200 "+tt.wantCode)
+		})
+	}
+}
+
+// TestClient_CreateGroupByDialect checks the create body each dialect gets:
+// public always present, and a custom group id derived from the key only
+// where the dialect takes one.
+func TestClient_CreateGroupByDialect(t *testing.T) {
+	t.Parallel()
+	derived := DerivedGroupID("task-1")
+	require.Len(t, derived, 18)
+	require.Equal(t, derived, DerivedGroupID("task-1"), "stable")
+	require.NotEqual(t, derived, DerivedGroupID("task-2"))
+	tests := []struct {
+		name     string
+		dialect  Dialect
+		groupID  string
+		key      string
+		wantBody string // "" = refused before sending
+	}{
+		{name: "agora: public defaults to false", dialect: DialectAgora, key: "task-1",
+			wantBody: `{"groupname":"g","owner":"owner1","public":false}`},
+		{name: "easemob: derived id", dialect: DialectEasemob, key: "task-1",
+			wantBody: `{"groupid":"` + derived + `","groupname":"g","owner":"owner1","public":false}`},
+		{name: "easemob: the payload's id wins", dialect: DialectEasemob, groupID: "mine", key: "task-1",
+			wantBody: `{"groupid":"mine","groupname":"g","owner":"owner1","public":false}`},
+		{name: "easemob: no key, no id", dialect: DialectEasemob,
+			wantBody: `{"groupname":"g","owner":"owner1","public":false}`},
+		{name: "agora: a custom id is refused", dialect: DialectAgora, groupID: "mine"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			b := setup(t, Config{Dialect: tt.dialect})
+			b.mux.HandleFunc("/org/app/chatgroups", func(w http.ResponseWriter, r *http.Request) {
+				if tt.wantBody == "" {
+					t.Errorf("unexpected request")
+				}
+				testBody(t, r, tt.wantBody)
+				writeJSON(t, w, http.StatusOK, `{"data":{"groupid":"1"}}`)
+			})
+			p := testCreateGroup
+			p.GroupID = tt.groupID
+			_, err := b.client.CreateGroup(t.Context(), testToken, p, tt.key)
+			if tt.wantBody == "" {
+				require.ErrorIs(t, err, ErrInvalidInput)
+				return
+			}
+			require.NoError(t, err)
+		})
 	}
 }

@@ -24,6 +24,10 @@ type sendBody struct {
 	Ext        json.RawMessage `json:"ext,omitempty"`
 	SyncDevice *bool           `json:"sync_device,omitempty"`
 	RouteType  string          `json:"routetype,omitempty"`
+
+	NeedGroupAck     *bool    `json:"need_group_ack,omitempty"`
+	ChatroomMsgLevel string   `json:"chatroom_msg_level,omitempty"`
+	RoamIgnoreUsers  []string `json:"roam_ignore_users,omitempty"`
 }
 
 // sendResponse is the 200 answer of a send: "data" maps each recipient to
@@ -36,8 +40,10 @@ type sendResponse struct {
 var messageTargets = map[string]bool{"users": true, "chatgroups": true, "chatrooms": true}
 
 // SendMessage sends p with POST /messages/{target}. The body is the
-// provider's shape (from, to, type, body, ext, sync_device, routetype); an
-// unknown Target wraps ErrInvalidInput and sends nothing.
+// provider's shape (from, to, type, body, ext, sync_device, routetype,
+// need_group_ack, chatroom_msg_level, roam_ignore_users); a location's lat
+// and lng go as strings, as both providers type them. An unknown Target
+// wraps ErrInvalidInput and sends nothing.
 func (c *Client) SendMessage(ctx context.Context, tok Token, p tasks.SendMessage) (SendResult, error) {
 	if !messageTargets[p.Target] {
 		return SendResult{}, fmt.Errorf("agora: send message: target %q: must be users, chatgroups or chatrooms: %w", p.Target, ErrInvalidInput)
@@ -48,8 +54,9 @@ func (c *Client) SendMessage(ctx context.Context, tok Token, p tasks.SendMessage
 		path:   "/messages/" + url.PathEscape(p.Target),
 		token:  tok,
 		body: sendBody{
-			From: p.From, To: p.To, Type: p.Type, Body: p.Body, Ext: p.Ext,
+			From: p.From, To: p.To, Type: p.Type, Body: wireBody(p.Type, p.Body), Ext: p.Ext,
 			SyncDevice: p.SyncDevice, RouteType: p.RouteType,
+			NeedGroupAck: p.NeedGroupAck, ChatroomMsgLevel: p.ChatroomMsgLevel, RoamIgnoreUsers: p.RoamIgnoreUsers,
 		},
 		out: &out,
 	})
@@ -72,4 +79,33 @@ func messageID(raw json.RawMessage) string {
 		return s
 	}
 	return string(raw)
+}
+
+// wireBody returns body as the provider types it: a loc message's numeric
+// lat and lng become strings ("39.96"), the type both documents give them.
+// Any other body, or one that does not decode, is sent as it is.
+func wireBody(typ string, body json.RawMessage) json.RawMessage {
+	if typ != "loc" {
+		return body
+	}
+	var obj map[string]json.RawMessage
+	if json.Unmarshal(body, &obj) != nil {
+		return body
+	}
+	changed := false
+	for _, k := range []string{"lat", "lng"} {
+		var n json.Number
+		if v, ok := obj[k]; ok && json.Unmarshal(v, &n) == nil {
+			obj[k], _ = json.Marshal(n.String()) // a string always marshals
+			changed = true
+		}
+	}
+	if !changed {
+		return body
+	}
+	b, err := json.Marshal(obj)
+	if err != nil {
+		return body
+	}
+	return b
 }

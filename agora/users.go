@@ -23,6 +23,8 @@ type RegisterResult struct {
 // reason.
 type ItemFailure struct {
 	Username, Reason string
+	// Code is set for a removal: CodeResultFalse or CodeNoResult.
+	Code string
 }
 
 // registerResponse is the 200 answer of POST /users. For a batch, "data"

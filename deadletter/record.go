@@ -23,9 +23,14 @@ type Record struct {
 	// record cannot be replayed.
 	PayloadSize   int    `json:"payload_size,omitempty"`
 	PayloadSHA256 string `json:"payload_sha256,omitempty"`
+	// Redacted lists the payload's secret fields ("users[0].password")
+	// the record does not keep: a replay needs them patched back in where
+	// the provider requires them.
+	Redacted []string `json:"redacted,omitempty"`
 
-	Status      int    `json:"status,omitempty"` // HTTP status of the last failure; 0 when there was none
-	Code        string `json:"code,omitempty"`   // provider "error" code
+	Status      int    `json:"status,omitempty"`     // HTTP status of the last failure; 0 when there was none
+	Code        string `json:"code,omitempty"`       // provider "error" code
+	ErrorCode   int    `json:"error_code,omitempty"` // Easemob's numeric "error_code" (14007); 0 when absent
 	Description string `json:"description,omitempty"`
 	Rule        string `json:"rule"`   // the policy row (or chatq rule) that decided
 	Action      string `json:"action"` // the action of that row
@@ -71,8 +76,11 @@ const SourceReconciler = "reconciler"
 // megabytes of a payload that was refused for its size (issue 10, item 3).
 const PayloadPrefixBytes = 4 << 10
 
-// SetPayload stores p as JSON when it is valid JSON, else as raw bytes.
+// SetPayload stores p as JSON when it is valid JSON, else as raw bytes,
+// without its secret fields (a user's password), whose paths it lists in
+// Redacted.
 func (r *Record) SetPayload(p []byte) {
+	p, r.Redacted = redactPayload(p)
 	r.PayloadSize, r.PayloadSHA256 = 0, ""
 	if json.Valid(p) {
 		r.Payload = append(json.RawMessage(nil), p...)
@@ -94,7 +102,7 @@ func (r *Record) SetPayloadPrefix(p []byte, n int) {
 	}
 	sum := sha256.Sum256(p)
 	r.Payload = nil
-	r.PayloadRaw = append([]byte(nil), p[:max(n, 0)]...)
+	r.PayloadRaw, r.Redacted = redactPayload(append([]byte(nil), p[:max(n, 0)]...))
 	r.PayloadSize, r.PayloadSHA256 = len(p), hex.EncodeToString(sum[:])
 }
 
@@ -102,8 +110,8 @@ func (r *Record) SetPayloadPrefix(p []byte, n int) {
 // of the task's payload.
 func (r *Record) PayloadTruncated() bool { return r.PayloadSize > 0 }
 
-// PayloadBytes returns the payload exactly as the task carried it, or its
-// kept prefix when PayloadTruncated.
+// PayloadBytes returns the payload as the task carried it, less the
+// fields listed in Redacted, or its kept prefix when PayloadTruncated.
 func (r *Record) PayloadBytes() []byte {
 	if r.Payload != nil {
 		return r.Payload

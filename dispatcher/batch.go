@@ -255,29 +255,31 @@ func registerItemFailure(taskType, reason string) policy.Failure {
 }
 
 // notAdded reports the users of a member addition the provider did not list
-// in newmembers. The provider adds every requested user that is not yet a
-// member and fails the whole call otherwise (unknown user, too many groups),
-// so a user missing from newmembers is already a member (or the owner): it
-// is decided as the single-user 403 "already in group", which is done.
+// in newmembers (agora.CodeNotInNewMembers), decided by the policy's own
+// 200 row: the answer does not say whether they are members, so they are
+// never taken as done on its word. Their retry is a new task; one user
+// alone goes through the single-user add, whose 403 "already in group"
+// confirms the goal state, several go through the batch call again.
 func notAdded(groupID string, usernames []string, res agora.AddMembersResult, taskType string) []itemFailure {
 	var out []itemFailure
 	for _, u := range usernames {
-		if !slices.Contains(res.Added, u) {
-			out = append(out, itemFailure{Item: u, Failure: batchItemFailure(taskType, http.StatusForbidden, "forbidden_op",
-				"Can not join this group, reason: user: "+u+" already in group: "+groupID+".")})
+		if !slices.ContainsFunc(res.Added, func(a string) bool { return strings.EqualFold(a, u) }) {
+			out = append(out, itemFailure{Item: u, Failure: batchItemFailure(taskType, http.StatusOK, agora.CodeNotInNewMembers,
+				"user "+u+" is not in data.newmembers of group "+groupID)})
 		}
 	}
 	return out
 }
 
-// notRemoved reports the users a batch removal did not remove (result false
-// with a reason, inside a 200), decided by the policy as the single-user
-// 403 forbidden_op with the same reason would be.
+// notRemoved reports the users a removal did not remove, inside a 200: a
+// per-user result false (with the provider's reason) or no result at all,
+// each decided by the policy's 200 rows for its code (agora.CodeResultFalse,
+// agora.CodeNoResult) and reason.
 func notRemoved(res agora.RemoveMembersResult, taskType string) []itemFailure {
 	out := make([]itemFailure, 0, len(res.Failed))
 	for _, f := range res.Failed {
 		out = append(out, itemFailure{Item: f.Username, Failure: batchItemFailure(taskType,
-			http.StatusForbidden, "forbidden_op", f.Reason)})
+			http.StatusOK, f.Code, f.Reason)})
 	}
 	return out
 }

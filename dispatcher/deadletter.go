@@ -36,7 +36,7 @@ func (w *Worker) deadLetter(ctx context.Context, r run, v verdict) error {
 	}
 	rec := deadletter.Record{
 		TaskID: r.id, Type: r.typ, Queue: r.queue,
-		Status: v.failure.Status, Code: v.failure.Code, Description: v.failure.Message,
+		Status: v.failure.Status, Code: v.failure.Code, ErrorCode: v.failure.ErrorCode, Description: v.failure.Message,
 		Rule: v.decision.Rule.Name, Action: v.decision.Action.String(), Reason: v.reason,
 		Items:    v.items,
 		Attempts: r.retried + 1, Deferrals: st.Deferrals,
@@ -59,7 +59,7 @@ func (w *Worker) deadLetter(ctx context.Context, r run, v verdict) error {
 	w.observe(r, v.failure, rec.Rule, OutcomeDeadLettered)
 	w.logger.Warn("dead-lettered", slog.String("task_id", r.id), slog.String("type", r.typ),
 		slog.String("queue", r.queue), slog.Int("attempt", r.retried+1), slog.Int("status", rec.Status),
-		slog.String("code", rec.Code), slog.String("rule", rec.Rule), slog.String("reason", rec.Reason))
+		slog.String("code", rec.Code), slog.Int("error_code", rec.ErrorCode), slog.String("rule", rec.Rule), slog.String("reason", rec.Reason))
 	return fmt.Errorf("dead-lettered by rule %s: %s: %w", rec.Rule, rec.Reason, asynq.SkipRetry)
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"time"
 
 	"github.com/chatq/chatq/agora"
@@ -153,12 +154,19 @@ func failureOf(err error, taskType string) policy.Failure {
 	}
 	var apiErr *agora.APIError
 	var netErr *agora.NetworkError
+	var refused *agora.RefusedError
 	switch {
 	case errors.As(err, &apiErr):
 		f.Status = apiErr.Status
 		f.Code = apiErr.Code
 		f.Message = apiErr.Description
+		f.ErrorCode = apiErr.ErrorCode
 		f.RetryAfter = apiErr.RetryAfter
+	case errors.As(err, &refused):
+		// A 200 that says no: decided by the 200 rows for its code.
+		f.Status = http.StatusOK
+		f.Code = refused.Code
+		f.Message = refused.Description
 	case errors.As(err, &netErr):
 		f.Network = true
 	default:

@@ -174,7 +174,12 @@ func TestWorker_BatchSplitsItemsThatFail(t *testing.T) {
 	require.Equal(t, tasks.DefaultMaxRetry, info.MaxRetry, "remaining budget 24 (one retry spent) + the reserved slot")
 }
 
-func TestWorker_BatchAddCountsExistingMembersDone(t *testing.T) {
+// TestWorker_BatchAddConfirmsUnlistedMembers: a batch add whose answer
+// leaves a requested user out of data.newmembers (amy, already a member)
+// is not taken as done on its word (issue #12): amy is split off and
+// retried alone, and the single-user add's 403 "already in group" confirms
+// the goal state.
+func TestWorker_BatchAddConfirmsUnlistedMembers(t *testing.T) {
 	t.Parallel()
 	h := setup(t)
 	h.Sandbox.SeedGroup("g1", "owner", "amy")
@@ -183,8 +188,11 @@ func TestWorker_BatchAddCountsExistingMembersDone(t *testing.T) {
 		tasks.AddGroupMembers{GroupID: "g1", Usernames: []string{"amy", "bob"}})
 	require.NoError(t, err)
 	require.Equal(t, []dispatcher.Outcome{delivered}, e2etest.Outcomes(h.Events.WaitFinal(t, id)))
+	require.Contains(t, h.Logs.String(), `"items":["amy"],"action":"retry"`, "amy split off to be retried")
+	last := h.Events.WaitOtherFinal(t, func(other string) bool { return other != id })
+	require.Equal(t, dispatcher.OutcomeDone, last.Outcome)
+	require.Equal(t, "403-already-member", last.Rule)
 	g, ok := h.Sandbox.Group("g1")
 	require.True(t, ok)
 	require.ElementsMatch(t, []string{"amy", "bob"}, g.Members)
-	require.Contains(t, h.Logs.String(), `"item":"amy","rule":"403-`, "amy decided done by the policy")
 }

@@ -156,7 +156,7 @@ func (w *Worker) prepare(r run) (job, error) {
 	if err != nil {
 		return job{}, err
 	}
-	c, err := callFor(w.api, p)
+	c, err := callFor(w.api, p, r.id)
 	if err != nil {
 		return job{}, err
 	}
@@ -169,7 +169,8 @@ func (w *Worker) prepare(r run) (job, error) {
 // type adds its REST call (tasks' package documentation, "Adding a task
 // type"). A type registered in tasks without a case here is refused at
 // run time with its payload type named, and TestCallFor_everyType fails.
-func callFor(api *agora.Client, p tasks.Payload) (call, error) {
+// taskID keys the custom group id of a create (agora.DerivedGroupID).
+func callFor(api *agora.Client, p tasks.Payload, taskID string) (call, error) {
 	typ := p.TaskType()
 	switch p := p.(type) {
 	case tasks.SendMessage:
@@ -184,7 +185,7 @@ func callFor(api *agora.Client, p tasks.Payload) (call, error) {
 		}, nil
 	case tasks.CreateGroup:
 		return func(ctx context.Context, tok agora.Token) ([]itemFailure, error) {
-			_, err := api.CreateGroup(ctx, tok, p)
+			_, err := api.CreateGroup(ctx, tok, p, taskID)
 			return nil, err
 		}, nil
 	case tasks.DeleteGroup:

@@ -24,7 +24,7 @@ func (w *Worker) logDecision(r run, f policy.Failure, d policy.Decision) {
 	w.logger.Log(context.Background(), level, "decision",
 		slog.String("task_id", r.id), slog.String("type", r.typ), slog.String("queue", r.queue),
 		slog.Int("attempt", r.retried+1), slog.Int("status", f.Status), slog.String("code", f.Code),
-		slog.Bool("network", f.Network), slog.Bool("token_endpoint", f.Token),
+		slog.Int("error_code", f.ErrorCode), slog.Bool("network", f.Network), slog.Bool("token_endpoint", f.Token),
 		slog.String("rule", d.Rule.Name), slog.String("action", d.Action.String()),
 		slog.Duration("delay", d.Delay), slog.String("reason", d.Reason))
 }

@@ -20,11 +20,13 @@ import (
 // state, with no fault injected: the provider's natural answer must meet
 // the policy row written for it.
 func TestProviderState(t *testing.T) {
-	h := setup(t, func(o *e2etest.Options) { o.Sandbox.MaxMessageBytes = 5 * 1024 })
+	// The sandbox's limit is below the producer's (5120), so the provider
+	// is the one that refuses the message.
+	h := setup(t, func(o *e2etest.Options) { o.Sandbox.MaxMessageBytes = 4 * 1024 })
 	h.Sandbox.SeedUsers("dave", "erin", "frank", "grace")
 	h.Sandbox.SeedGroup("g-state", "dave", "erin", "frank")
 	ctx := context.Background()
-	big, _ := json.Marshal(map[string]string{"msg": strings.Repeat("x", 6*1024)})
+	big, _ := json.Marshal(map[string]string{"msg": strings.Repeat("x", 4500)})
 	cases := []struct {
 		name     string
 		enqueue  func() (string, error)

@@ -16,6 +16,7 @@ type Failure struct {
 	Status     int           // HTTP status; 0 for a network error
 	Code       string        // provider "error" code; "" when the body had none
 	Message    string        // provider "error_description"
+	ErrorCode  int           // Easemob's numeric "error_code"; 0 when absent (kept, not matched)
 	TaskType   string        // e.g. "group:members:add"
 	Network    bool          // no HTTP answer (connection error, timeout)
 	Token      bool          // the failure came from the token endpoint

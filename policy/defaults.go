@@ -23,6 +23,9 @@ const (
 	docToken    = "https://doc.easemob.com/product/easemob_app_token.html"
 	docErrors   = "https://doc.easemob.com/document/server-side/error.html"
 	docGroups   = "https://doc.easemob.com/document/server-side/group_manage.html"
+	docMembers  = "https://doc.easemob.com/document/server-side/group_member.html"
+	// docRefused marks the rows of answers that say no with a 200 (issue #12).
+	docRefused = docMembers + " (200 response data)"
 )
 
 // Types used by the rows below. They mirror package tasks, which policy does
@@ -30,6 +33,7 @@ const (
 const (
 	typeSendMessage   = "message:send"
 	typeRegisterUsers = "user:register"
+	typeCreateGroup   = "group:create"
 	typeDeleteGroup   = "group:delete"
 	typeAddMembers    = "group:members:add"
 	typeRemoveMembers = "group:members:remove"
@@ -112,6 +116,40 @@ var defaultRules = []Rule{
 		Action: ActionDeadLetter, PayloadFault: true, Reason: "too many message recipients", Doc: docMessages},
 	{Name: "400-send-message-too-large", Status: "400", Code: "message_send_error", Message: "message is too large",
 		Action: ActionDeadLetter, PayloadFault: true, Reason: "message body too large", Doc: docMessages},
+
+	// Easemob's group create: a custom group id that exists is
+	// a create that already happened (chatq derives the id from the task,
+	// so this is the answer to a retried create); public is required.
+	{Name: "400-group-id-exists", Status: "400", Code: "illegal_argument", Types: []string{typeCreateGroup},
+		Message: "group ID {group_id} already exists!",
+		Action:  ActionDone, Reason: "group already created (custom group id exists)", Doc: docGroups},
+	{Name: "400-group-public-required", Status: "400", Message: "group must contain public field!",
+		Action: ActionDeadLetter, PayloadFault: true, Reason: "public field missing (easemob dialect)", Doc: docGroups},
+
+	// 200 answers that say no (issue #12): the operation did not happen.
+	// Deletes, transfers and adds are safe to repeat (a repeat that finds
+	// the goal state answers 404 or 403, decided done above), so they are
+	// retried; only a reason that states the goal state is done.
+	{Name: "200-delete-refused", Status: "200", Code: "success_false", Types: []string{typeDeleteGroup},
+		Action: ActionRetry, Class: ClassTransient, Reason: "group not deleted (data.success false)", Doc: docRefused},
+	{Name: "200-transfer-refused", Status: "200", Code: "newowner_false", Types: []string{typeTransferOwner},
+		Action: ActionRetry, Class: ClassTransient, Reason: "owner not transferred (data.newowner false)", Doc: docRefused},
+	{Name: "200-add-refused", Status: "200", Code: "result_false", Types: []string{typeAddMembers},
+		Action: ActionRetry, Class: ClassTransient, Reason: "member not added (data.result false)", Doc: docRefused},
+	{Name: "200-add-not-listed", Status: "200", Code: "not_in_newmembers", Types: []string{typeAddMembers},
+		Action: ActionRetry, Class: ClassTransient, Reason: "member not in data.newmembers (not confirmed added)", Doc: docRefused},
+	{Name: "200-remove-not-member", Status: "200", Code: "result_false", Types: []string{typeRemoveMembers},
+		Message: "users {username} are not members of this group!",
+		Action:  ActionDone, Reason: "user already not in group", Doc: docRefused + "; 403 table wording"},
+	{Name: "200-remove-owner", Status: "200", Code: "result_false", Types: []string{typeRemoveMembers},
+		Message: "forbidden operation on group owner!",
+		Action:  ActionDeadLetter, Reason: "the group owner cannot be removed", Doc: docRefused + "; 403 table wording"},
+	{Name: "200-remove-refused", Status: "200", Code: "result_false", Types: []string{typeRemoveMembers},
+		Action: ActionRetry, Class: ClassTransient, Reason: "member not removed (result false)", Doc: docRefused},
+	{Name: "200-remove-no-result", Status: "200", Code: "no_result", Types: []string{typeRemoveMembers},
+		Action: ActionRetry, Class: ClassTransient, Reason: "no result for the member in the answer", Doc: docRefused},
+	{Name: "200", Status: "200",
+		Action: ActionRetry, Class: ClassTransient, Reason: "the provider answered 200 without confirming the operation", Doc: docRefused},
 
 	// 401: the app token was refused; a fresh one fixes it. The status row
 	// catches the other wordings of the user-registration page ("token is

@@ -21,6 +21,19 @@ type defaultCase struct {
 }
 
 var defaultCases = []defaultCase{
+	// 200 answers that say no (issue #12)
+	{wantRule: "200-delete-refused", status: 200, code: "success_false", message: "data.success is false", typ: "group:delete", wantAction: ActionRetry},
+	{wantRule: "200-transfer-refused", status: 200, code: "newowner_false", message: "data.newowner is false", typ: "group:owner:transfer", wantAction: ActionRetry},
+	{wantRule: "200-add-refused", status: 200, code: "result_false", message: "data.result is false", typ: "group:members:add", wantAction: ActionRetry},
+	{wantRule: "200-add-not-listed", status: 200, code: "not_in_newmembers", message: "user bob is not in data.newmembers of group 1", typ: "group:members:add", wantAction: ActionRetry},
+	{wantRule: "200-remove-not-member", status: 200, code: "result_false", message: "users [bob] are not members of this group!", typ: "group:members:remove", wantAction: ActionDone},
+	{wantRule: "200-remove-owner", status: 200, code: "result_false", message: "forbidden operation on group owner!", typ: "group:members:remove", wantAction: ActionDeadLetter},
+	{wantRule: "200-remove-refused", status: 200, code: "result_false", message: "user: bob doesn't exist in group: 1", typ: "group:members:remove", wantAction: ActionRetry},
+	{wantRule: "200-remove-no-result", status: 200, code: "no_result", message: "no result in the provider's response", typ: "group:members:remove", wantAction: ActionRetry},
+	{wantRule: "200", status: 200, code: "result_false", message: "data.result is false", typ: "group:delete", wantAction: ActionRetry},
+	// Easemob group create (doc.easemob.com group_manage)
+	{wantRule: "400-group-id-exists", status: 400, code: "illegal_argument", message: "group ID 123456789012345678 already exists!", typ: "group:create", wantAction: ActionDone},
+	{wantRule: "400-group-public-required", status: 400, code: "invalid_parameter", message: "group must contain public field!", typ: "group:create", wantAction: ActionDeadLetter},
 	// 400
 	{wantRule: "400-invalid-grant", status: 400, code: "invalid_grant", message: "Invalid username or password.", typ: "user:register", wantAction: ActionDeadLetter},
 	{wantRule: "400-json-parse", status: 400, code: "json_parse", message: "Unexpected character ('}' (code 125)): was expecting double-quote", typ: "message:send", wantAction: ActionDeadLetter},

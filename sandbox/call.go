@@ -15,6 +15,10 @@ type call struct {
 	body []byte
 	// itemReasons are the per-user failures a fault asks for (Fault.ItemReasons).
 	itemReasons map[string]string
+	// refuse asks for the endpoint's negative 200 (Fault.Refuse).
+	refuse bool
+	// dropAfter drops the connection instead of a success (Fault.DropAfter).
+	dropAfter bool
 }
 
 // envelope is the provider's success body around an endpoint's data.
@@ -61,8 +65,14 @@ func (c *call) decode(v any) *apiError {
 	return nil
 }
 
-// ok answers 200 with v as JSON.
+// ok answers 200 with v as JSON, or drops the connection when a fault
+// asked for the answer to be lost.
 func (c *call) ok(v any) {
+	if c.dropAfter {
+		c.finishKey("drop")
+		dropConn(c.w)
+		return
+	}
 	c.writeJSON(http.StatusOK, v)
 	c.finish(http.StatusOK, "")
 }
@@ -73,6 +83,7 @@ func (c *call) fail(e *apiError) {
 		Error:       e.Code,
 		Exception:   exceptionFor(e.Code),
 		Timestamp:   c.s.now().UnixMilli(),
+		ErrorCode:   c.s.errorCodeFor(e),
 		Description: e.Message,
 	})
 	c.finish(e.Status, e.Code)

@@ -82,8 +82,24 @@
 //	status=502,raw_body=<html>Bad Gateway</html>
 //
 // Keys: endpoint, match, times, probability, status, code, message, exception,
-// raw_body, content_type, retry_after, delay, drop. A fault with only a delay
-// slows the call down and then lets it through to normal processing. A part
+// error_code, raw_body, content_type, retry_after, delay, drop, drop_after,
+// refuse. A fault with only a delay slows the call down and then lets it
+// through to normal processing; drop_after processes the call and then
+// loses its answer; refuse answers the endpoint's documented negative 200
+// (data.success, data.newowner or data.result false) and changes nothing.
+//
+// # Dialects
+//
+// Config.Dialect ("agora", the default, or "easemob"; chatq sandbox
+// --dialect) makes the sandbox as strict as that provider: under easemob a
+// register without password answers 400 "password or pin must provided",
+// a group create without public 400 "group must contain public field!",
+// and error bodies carry the numeric error_code; a group create's custom
+// groupid is accepted under easemob (an existing one answers 400 "group ID
+// … already exists!") and is an undocumented field under agora. Both
+// answer an undocumented group-create field with 400 invalid_parameter
+// "Some of [field] are not valid fields." and a message over
+// MaxMessageBytes (5 KB) with 400. A part
 // that does not start with key= (a key is lower-case letters and "_")
 // continues the previous value, so messages and raw bodies may contain commas.
 //

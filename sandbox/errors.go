@@ -24,6 +24,7 @@ type errorBody struct {
 	Exception   string `json:"exception"`
 	Timestamp   int64  `json:"timestamp"`
 	Duration    int    `json:"duration"`
+	ErrorCode   int    `json:"error_code,omitempty"` // easemob dialect only
 	Description string `json:"error_description"`
 }
 

@@ -47,12 +47,27 @@ type Fault struct {
 	Delay Duration `json:"delay,omitempty"`
 	// Drop closes the connection without an answer.
 	Drop bool `json:"drop,omitempty"`
-	// ItemReasons, on a batch register_user call (an array body), fails
-	// only the named users: each is listed in the answer's data[] with its
-	// reason as registerUserFailReason and is not created, while the rest
-	// of the batch is processed as usual (HTTP 200). Other calls ignore it.
-	// A fault with only ItemReasons lets the call through.
+	// ErrorCode is the body's numeric "error_code" (Easemob's); 0 = omit.
+	ErrorCode int `json:"error_code,omitempty"`
+	// ItemReasons fails only the named users of a batch call, which is
+	// otherwise processed as usual (HTTP 200), each answered the way the
+	// provider documents a per-user failure: on register_user (an array
+	// body) the user is listed in data[] with its reason as
+	// registerUserFailReason; on add_members (several users) it is left
+	// out of data.newmembers; on remove_members (several users) its row
+	// has result false and the reason. None of them is applied. Other
+	// calls ignore it. A fault with only ItemReasons lets the call through.
 	ItemReasons map[string]string `json:"item_reasons,omitempty"`
+	// DropAfter processes the call as usual, then closes the connection
+	// instead of answering: the operation happened and its answer was
+	// lost, as after a client timeout. Only a call that succeeds is
+	// dropped; an error is answered.
+	DropAfter bool `json:"drop_after,omitempty"`
+	// Refuse answers the call with the endpoint's documented negative 200
+	// and changes nothing: delete_group data.success false, transfer_owner
+	// data.newowner false, add_members for one user data.result false.
+	// Other endpoints ignore it.
+	Refuse bool `json:"refuse,omitempty"`
 }
 
 // Duration is a time.Duration that is JSON "1.5s"; numbers (nanoseconds)
@@ -97,8 +112,8 @@ func (f Fault) Validate() error {
 		return fmt.Errorf("status: must be an HTTP status (100-599), got %d", f.Status)
 	case f.Delay < 0:
 		return fmt.Errorf("delay: must be >= 0, got %s", time.Duration(f.Delay))
-	case !f.answers() && f.Delay == 0 && len(f.ItemReasons) == 0:
-		return errors.New("fault does nothing: set status, raw_body, drop, delay or item_reasons")
+	case !f.answers() && f.Delay == 0 && len(f.ItemReasons) == 0 && !f.Refuse && !f.DropAfter:
+		return errors.New("fault does nothing: set status, raw_body, drop, delay, item_reasons, refuse or drop_after")
 	}
 	return nil
 }
@@ -181,6 +196,8 @@ func (s *Server) applyFault(c *call) bool {
 		return false
 	}
 	c.itemReasons = f.ItemReasons
+	c.refuse = f.Refuse
+	c.dropAfter = f.DropAfter
 	if f.Delay > 0 && !wait(c.r.Context(), time.Duration(f.Delay)) {
 		c.finishKey("canceled")
 		return true
@@ -201,7 +218,7 @@ func (s *Server) applyFault(c *call) bool {
 			exception = exceptionFor(f.Code)
 		}
 		c.writeJSON(f.Status, errorBody{Error: f.Code, Exception: exception,
-			Timestamp: s.now().UnixMilli(), Description: f.Message})
+			Timestamp: s.now().UnixMilli(), ErrorCode: f.ErrorCode, Description: f.Message})
 		c.finish(f.Status, f.Code)
 	default:
 		return false // a delay-only fault: go on with normal processing

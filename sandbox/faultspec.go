@@ -20,6 +20,17 @@ var faultKeys = map[string]func(f *Fault, v string) error{
 	"raw_body":     func(f *Fault, v string) error { f.RawBody = &v; return nil },
 	"times":        func(f *Fault, v string) error { return parseInt(v, &f.Times) },
 	"status":       func(f *Fault, v string) error { return parseInt(v, &f.Status) },
+	"error_code":   func(f *Fault, v string) error { return parseInt(v, &f.ErrorCode) },
+	"drop_after": func(f *Fault, v string) error {
+		b, err := strconv.ParseBool(v)
+		f.DropAfter = b
+		return err
+	},
+	"refuse": func(f *Fault, v string) error {
+		b, err := strconv.ParseBool(v)
+		f.Refuse = b
+		return err
+	},
 	"probability": func(f *Fault, v string) error {
 		p, err := strconv.ParseFloat(v, 64)
 		f.Probability = p

@@ -43,6 +43,11 @@ func TestParseFault(t *testing.T) {
 			want: sandbox.Fault{RawBody: ptr("")},
 		},
 		{
+			name: "answers that say no, a lost answer, easemob's error_code",
+			spec: "endpoint=delete_group,refuse=true,drop_after=true,error_code=14007",
+			want: sandbox.Fault{Endpoint: "delete_group", Refuse: true, DropAfter: true, ErrorCode: 14007},
+		},
+		{
 			name: "delay only",
 			spec: "endpoint=token, delay=2s",
 			want: sandbox.Fault{Endpoint: "token", Delay: sandbox.Duration(2 * time.Second)},
@@ -79,7 +84,7 @@ func TestParseFault_Errors(t *testing.T) {
 		{"negative delay", "delay=-1s", "sandbox: fault spec: delay: must be >= 0, got -1s"},
 		{"bad drop", "drop=perhaps", `sandbox: fault spec: drop: invalid value "perhaps"`},
 		{"unknown endpoint", "endpoint=send,status=500", `sandbox: fault spec: endpoint: unknown endpoint "send"`},
-		{"does nothing", "endpoint=token,times=2", "sandbox: fault spec: fault does nothing: set status, raw_body, drop, delay or item_reasons"},
+		{"does nothing", "endpoint=token,times=2", "sandbox: fault spec: fault does nothing: set status, raw_body, drop, delay, item_reasons, refuse or drop_after"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

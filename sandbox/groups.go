@@ -1,7 +1,10 @@
 package sandbox
 
 import (
+	"encoding/json"
+	"maps"
 	"net/http"
+	"slices"
 	"unicode/utf8"
 )
 
@@ -12,14 +15,40 @@ const (
 	defaultGroupMaxUsers   = 200
 )
 
-// createGroupRequest is the body of POST /{org}/{app}/chatgroups; fields the
-// sandbox does not model (public, avatar, custom, ...) are accepted and ignored.
+// createGroupRequest is the body of POST /{org}/{app}/chatgroups; the
+// documented fields the sandbox does not model (avatar, custom, ...) are
+// accepted and ignored.
 type createGroupRequest struct {
+	GroupID     string   `json:"groupid"` // easemob dialect only
 	GroupName   string   `json:"groupname"`
 	Description string   `json:"description"`
+	Public      *bool    `json:"public"`
 	Owner       string   `json:"owner"`
 	Members     []string `json:"members"`
 	MaxUsers    int      `json:"maxusers"`
+}
+
+// groupFields are the documented fields of a group create (doc.easemob.com
+// group_manage, docs.agora.io create-delete-retrieve-groups); the
+// provider answers any other with 400 invalid_parameter "Some of [x] are
+// not valid fields."
+var groupFields = []string{"groupname", "avatar", "description", "public", "maxusers", "allowinvites",
+	"membersonly", "invite_need_confirm", "owner", "members", "custom"}
+
+// unknownGroupField names the first field of body that the dialect does
+// not document, or "".
+func (s *Server) unknownGroupField(body []byte) string {
+	var fields map[string]json.RawMessage
+	if json.Unmarshal(body, &fields) != nil {
+		return "" // decode reports it
+	}
+	names := slices.Sorted(maps.Keys(fields))
+	for _, k := range names {
+		if !slices.Contains(groupFields, k) && (k != "groupid" || !s.rules().customGroupID) {
+			return k
+		}
+	}
+	return ""
 }
 
 // createGroup answers create_group.
@@ -28,7 +57,12 @@ func (s *Server) createGroup(c *call) (any, *apiError) {
 	if e := c.decode(&req); e != nil {
 		return nil, e
 	}
+	if k := s.unknownGroupField(c.body); k != "" {
+		return nil, errInvalidParameter("Some of [%s] are not valid fields.", k)
+	}
 	switch {
+	case req.Public == nil && s.rules().requirePublic:
+		return nil, errPublicRequired
 	case req.Owner == "":
 		return nil, errInvalidParameter("owner must be provided")
 	case utf8.RuneCountInString(req.GroupName) > maxGroupNameLen:
@@ -45,7 +79,13 @@ func (s *Server) createGroup(c *call) (any, *apiError) {
 	if e := s.checkNewGroup(req.Owner, members, req.MaxUsers); e != nil {
 		return nil, e
 	}
-	id := s.ids.groupID()
+	id := req.GroupID
+	if _, exists := s.st.groups[id]; exists {
+		return nil, newError(http.StatusBadRequest, "illegal_argument", "group ID %s already exists!", id)
+	}
+	if id == "" {
+		id = s.ids.groupID()
+	}
 	g := &group{name: req.GroupName, description: req.Description, owner: req.Owner, members: map[string]bool{}}
 	for _, m := range members {
 		g.members[m] = true
@@ -106,6 +146,9 @@ func (s *Server) deleteGroup(c *call) (any, *apiError) {
 	if _, ok := s.st.groups[id]; !ok {
 		return nil, errGroupNotFound
 	}
+	if c.refuse {
+		return c.envelope("delete", map[string]any{"success": false, "groupid": id}), nil
+	}
 	delete(s.st.groups, id)
 	return c.envelope("delete", map[string]any{"success": true, "groupid": id}), nil
 }
@@ -133,6 +176,8 @@ func (s *Server) transferOwner(c *call) (any, *apiError) {
 	case !g.members[req.NewOwner]:
 		return nil, newError(http.StatusForbidden, "forbidden_op",
 			"User: %s doesn't exist in group: %s.", req.NewOwner, id)
+	case c.refuse:
+		return c.envelope("put", map[string]bool{"newowner": false}), nil
 	}
 	delete(g.members, req.NewOwner)
 	g.members[g.owner] = true

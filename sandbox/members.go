@@ -34,12 +34,17 @@ func (s *Server) addMembers(c *call) (any, *apiError) {
 		return nil, e
 	}
 	fresh := []string{}
+	refused := 0
 	for _, u := range uniqueExcept(req.Usernames, g.owner) {
-		if !g.members[u] {
+		_, failed := c.itemReasons[u]
+		switch {
+		case failed:
+			refused++ // left out of newmembers, not added
+		case !g.members[u]:
 			fresh = append(fresh, u)
 		}
 	}
-	if len(fresh) == 0 {
+	if len(fresh) == 0 && refused == 0 {
 		return nil, errAlreadyMember(req.Usernames[0], id)
 	}
 	if e := s.checkJoinCap(fresh); e != nil {
@@ -61,6 +66,9 @@ func (s *Server) addOneMember(c *call, id, user string) (any, *apiError) {
 	}
 	if user == g.owner || g.members[user] {
 		return nil, errAlreadyMember(user, id)
+	}
+	if c.refuse {
+		return c.envelope("post", map[string]any{"result": false, "groupid": id, "action": "add_member", "user": user}), nil
 	}
 	if e := s.checkJoinCap([]string{user}); e != nil {
 		return nil, e
@@ -117,6 +125,10 @@ func (s *Server) removeMembers(c *call) (any, *apiError) {
 	}
 	results := make([]removeResult, 0, len(users))
 	for _, u := range users {
+		if reason, failed := c.itemReasons[u]; failed {
+			results = append(results, removeResult{Action: "remove_member", Reason: reason, User: u, GroupID: id})
+			continue
+		}
 		results = append(results, removeOne(g, id, u))
 	}
 	return c.envelope("delete", results), nil

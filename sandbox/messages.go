@@ -18,6 +18,10 @@ type sendRequest struct {
 	Ext        json.RawMessage `json:"ext"`
 	SyncDevice *bool           `json:"sync_device"`
 	RouteType  string          `json:"routetype"`
+	// Documented optional fields, accepted and not modelled.
+	NeedGroupAck     *bool    `json:"need_group_ack"`
+	ChatroomMsgLevel string   `json:"chatroom_msg_level"`
+	RoamIgnoreUsers  []string `json:"roam_ignore_users"`
 }
 
 // sendMessage answers send_message. Like the provider, it does not check
@@ -58,6 +62,9 @@ func (s *Server) validateSend(target string, req *sendRequest) *apiError {
 	case len(req.Ext) > 0 && !isObject(req.Ext):
 		return errSendParam("param ext must be JSONObject")
 	case len(req.Body)+len(req.Ext) > s.cfg.MaxMessageBytes:
+		if s.cfg.Dialect == DialectEasemob {
+			return errMessageTooLargeEasemob
+		}
 		return errMessageTooLarge
 	}
 	return nil

@@ -29,8 +29,15 @@ type Config struct {
 	RateLimit float64
 	// RateBurst is the token-bucket size. Default max(1, int(RateLimit)).
 	RateBurst int
+	// Dialect is the provider the sandbox plays: "agora" (default) or
+	// "easemob" (see Dialects). It rejects what that provider rejects: a
+	// register without password and a group create without public under
+	// easemob, a custom groupid under agora.
+	Dialect string
 	// MaxMessageBytes limits len(body)+len(ext) of a message, in raw JSON
-	// bytes. Default 40960. Excess gets 400 illegal_argument.
+	// bytes. Default 5120, the 5 KB of both providers' current
+	// documentation. Excess gets 400 illegal_argument (agora) or 400
+	// message_send_error with error_code 14007 (easemob).
 	MaxMessageBytes int
 	// MessageQuotaPerMinute limits delivered messages (one per recipient) per
 	// one-minute window. 0 = none. Excess gets 403 message_send_error.
@@ -56,7 +63,7 @@ type Config struct {
 
 const (
 	defaultTokenTTL        = time.Hour
-	defaultMaxMessageBytes = 40960
+	defaultMaxMessageBytes = 5120
 	// minBodyLimit bounds how much of a request body is read.
 	minBodyLimit = 1 << 20
 )
@@ -65,6 +72,9 @@ const (
 func (c Config) withDefaults() Config {
 	setDefault(&c.OrgName, "org")
 	setDefault(&c.AppName, "app")
+	if !ValidDialect(c.Dialect) {
+		c.Dialect = DialectAgora // the command line refuses other values
+	}
 	setDefault(&c.ClientID, "sandbox-client-id")
 	setDefault(&c.ClientSecret, "sandbox-client-secret")
 	if c.TokenTTL <= 0 {

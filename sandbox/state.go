@@ -134,6 +134,19 @@ func (s *Server) Group(id string) (Group, bool) {
 	return g.snapshot(id), true
 }
 
+// GroupsNamed returns a snapshot of every group called name, by id.
+func (s *Server) GroupsNamed(name string) []Group {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Group
+	for _, id := range slices.Sorted(maps.Keys(s.st.groups)) {
+		if g := s.st.groups[id]; g.name == name {
+			out = append(out, g.snapshot(id))
+		}
+	}
+	return out
+}
+
 // SeedUsers creates users directly: no call is counted and no limit applies.
 // Existing users are left alone.
 func (s *Server) SeedUsers(names ...string) {

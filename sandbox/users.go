@@ -12,10 +12,13 @@ const maxRegisterBatch = 60
 // usernameRE is the documented username rule: 1..64 of a-z 0-9 _ . -
 var usernameRE = regexp.MustCompile(`^[a-z0-9_.-]{1,64}$`)
 
-// registerEntry is one user in a registration body; password is accepted
-// and ignored.
+// registerEntry is one user in a registration body. The password is
+// required under the easemob dialect and otherwise ignored, as is the
+// nickname.
 type registerEntry struct {
 	Username *string `json:"username"`
+	Password *string `json:"password"`
+	Nickname string  `json:"nickname"`
 }
 
 // userEntity is a created user in the registration response.
@@ -37,7 +40,7 @@ type registerFailure struct {
 // registerUsers answers register_user: an object registers one user, an
 // array a batch in which existing users are reported, not fatal.
 func (s *Server) registerUsers(c *call) (any, *apiError) {
-	names, batch, e := parseRegister(c)
+	names, batch, e := parseRegister(c, s.rules().requirePassword)
 	if e != nil {
 		return nil, e
 	}
@@ -95,8 +98,9 @@ func (s *Server) splitExisting(names []string, reasons map[string]string) ([]str
 }
 
 // parseRegister returns the usernames of a registration body, whether it was
-// a batch, or the first error in it.
-func parseRegister(c *call) ([]string, bool, *apiError) {
+// a batch, or the first error in it. requirePassword refuses a user without
+// a password (the easemob dialect).
+func parseRegister(c *call, requirePassword bool) ([]string, bool, *apiError) {
 	var entries []registerEntry
 	trimmed := bytes.TrimSpace(c.body)
 	batch := len(trimmed) > 0 && trimmed[0] == '['
@@ -130,6 +134,8 @@ func parseRegister(c *call) ([]string, bool, *apiError) {
 		case !usernameRE.MatchString(*en.Username):
 			return nil, false, newError(http.StatusBadRequest, "illegal_argument",
 				"username [%s] is not legal", *en.Username)
+		case requirePassword && (en.Password == nil || *en.Password == ""):
+			return nil, false, errPasswordRequired
 		}
 		names = append(names, *en.Username)
 	}

@@ -62,7 +62,7 @@ func TestDecode_errors(t *testing.T) {
 		{name: "two values", taskType: TypeDeleteGroup, payload: `{"group_id":"1"}{"group_id":"2"}`, wantType: TypeDeleteGroup, wantField: "payload", wantRule: "without trailing data"},
 		{name: "array payload", taskType: TypeDeleteGroup, payload: `["1"]`, wantType: TypeDeleteGroup, wantField: "payload", wantRule: "must be an object, got JSON array"},
 		{name: "unknown field", taskType: TypeDeleteGroup, payload: `{"group_id":"1","groupid":"1"}`, wantType: TypeDeleteGroup, wantField: "groupid", wantRule: "unknown field"},
-		{name: "unknown nested field", taskType: TypeRegisterUser, payload: `{"users":[{"username":"a","password":"p"}]}`, wantType: TypeRegisterUser, wantField: "password", wantRule: "unknown field"},
+		{name: "unknown nested field", taskType: TypeRegisterUser, payload: `{"users":[{"username":"a","pin":"p"}]}`, wantType: TypeRegisterUser, wantField: "pin", wantRule: "unknown field"},
 		{name: "wrong type string", taskType: TypeDeleteGroup, payload: `{"group_id":1}`, wantType: TypeDeleteGroup, wantField: "group_id", wantRule: "must be a string, got JSON number"},
 		{name: "wrong type bool", taskType: TypeSendMessage, payload: `{"sync_device":"yes"}`, wantType: TypeSendMessage, wantField: "sync_device", wantRule: "must be a boolean, got JSON string"},
 		{name: "wrong type int", taskType: TypeCreateGroup, payload: `{"maxusers":1.5}`, wantType: TypeCreateGroup, wantField: "maxusers", wantRule: "must be an integer"},

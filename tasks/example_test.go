@@ -226,3 +226,21 @@ func ExampleDecode() {
 	// {GroupID:1 NewOwner:bob} <nil>
 	// group:owner:transfer: field "group_id": must be a string, got JSON number
 }
+
+// A password travels in the payload, where the provider needs it, and
+// nowhere else: printed or logged, it is "[redacted]". Under the easemob
+// dialect (Limits.RequirePassword) a user without one is refused.
+func ExampleNewRegisterUsersTask_password() {
+	p := tasks.RegisterUsers{Users: []tasks.User{{Username: "alice", Password: "correct-horse", Nickname: "Alice"}}}
+	task, _ := tasks.NewRegisterUsersTask(p)
+	fmt.Println(string(task.Payload()))
+	fmt.Printf("%v\n", p)
+
+	_, err := tasks.NewRegisterUsersTask(tasks.RegisterUsers{Users: []tasks.User{{Username: "bob"}}},
+		tasks.WithLimits(tasks.Limits{RequirePassword: true}))
+	fmt.Println(err)
+	// Output:
+	// {"users":[{"username":"alice","password":"correct-horse","nickname":"Alice"}]}
+	// {[{alice [redacted] Alice}]}
+	// user:register: field "users[0].password": is required by the easemob dialect (CHATQ_PROVIDER)
+}

@@ -41,10 +41,17 @@ var (
 
 // CreateGroup is the payload of TypeCreateGroup.
 type CreateGroup struct {
-	GroupName         string   `json:"groupname"`             // 1..128 characters
-	Description       string   `json:"description,omitempty"` // ≤512 characters
-	Public            *bool    `json:"public,omitempty"`      // Easemob requires it
-	MaxUsers          int      `json:"maxusers,omitempty"`    // 0 => provider default (200)
+	// GroupID is an optional custom group id (the provider's "groupid"):
+	// 1 to 64 characters of [a-zA-Z0-9_-]. Where the dialect accepts custom
+	// ids and none is given, the worker derives one from the task id, so a
+	// create retried after a timeout cannot make two groups.
+	GroupID     string `json:"groupid,omitempty"`
+	GroupName   string `json:"groupname"`             // 1..128 characters
+	Description string `json:"description,omitempty"` // ≤512 characters
+	// Public is always sent (Easemob requires it: 400 "group must contain
+	// public field!"); omitted means false, a private group.
+	Public            *bool    `json:"public,omitempty"`
+	MaxUsers          int      `json:"maxusers,omitempty"` // 0 => provider default (200)
 	AllowInvites      *bool    `json:"allowinvites,omitempty"`
 	MembersOnly       *bool    `json:"membersonly,omitempty"`
 	InviteNeedConfirm *bool    `json:"invite_need_confirm,omitempty"`
@@ -57,9 +64,17 @@ type CreateGroup struct {
 // TaskType returns TypeCreateGroup.
 func (CreateGroup) TaskType() string { return TypeCreateGroup }
 
-// Validate returns the first violation as a *ValidationError; no Limits apply.
-func (p CreateGroup) Validate(Limits) error {
+// Validate returns the first violation as a *ValidationError;
+// l.RejectGroupID refuses a custom groupid.
+func (p CreateGroup) Validate(l Limits) error {
 	c := checker{typ: TypeCreateGroup}
+	switch {
+	case p.GroupID == "":
+	case l.RejectGroupID:
+		c.fail("groupid", "is not accepted by the agora dialect (CHATQ_PROVIDER)")
+	case !validGroupID(p.GroupID):
+		c.fail("groupid", "must be 1 to 64 characters of [a-zA-Z0-9_-]")
+	}
 	c.text("groupname", p.GroupName, 1, maxGroupName)
 	c.text("description", p.Description, 0, maxDescription)
 	if !c.failed() && p.MaxUsers < 0 {
@@ -75,6 +90,24 @@ func (p CreateGroup) Validate(Limits) error {
 		c.fail("custom", ruleUTF8) // encoding/json would send U+FFFD instead
 	}
 	return c.err()
+}
+
+// validGroupID reports whether s is a custom group id: 1 to 64 of
+// [a-zA-Z0-9_-]. Stricter than idRule: an id chatq sends in a body must
+// also be one it can put in a path later, and the provider's own ids are
+// digits.
+func validGroupID(s string) bool {
+	if len(s) == 0 || len(s) > maxNameLen {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		b := s[i]
+		ok := (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') || (b >= '0' && b <= '9') || b == '_' || b == '-'
+		if !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // members checks the initial members of a group: at most 3000 (and at most

@@ -22,6 +22,9 @@ func TestCreateGroup_Validate(t *testing.T) {
 		wantRule  string
 	}{
 		{name: "valid minimal", mutate: func(p *CreateGroup) { p.Members = nil }},
+		{name: "valid custom groupid", mutate: func(p *CreateGroup) { p.GroupID = "team-42_A" }},
+		{name: "groupid with dot", mutate: func(p *CreateGroup) { p.GroupID = "a.b" }, wantField: "groupid", wantRule: "must be 1 to 64 characters of [a-zA-Z0-9_-]"},
+		{name: "groupid 65", mutate: func(p *CreateGroup) { p.GroupID = strings.Repeat("1", 65) }, wantField: "groupid", wantRule: "must be 1 to 64 characters of [a-zA-Z0-9_-]"},
 		{name: "valid full", mutate: func(p *CreateGroup) {
 			yes := true
 			p.Description, p.Public, p.MaxUsers, p.AllowInvites, p.MembersOnly, p.InviteNeedConfirm = "d", &yes, 300, &yes, &yes, &yes

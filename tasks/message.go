@@ -23,7 +23,21 @@ type SendMessage struct {
 	Ext        json.RawMessage `json:"ext,omitempty"`  // JSON object when present
 	SyncDevice *bool           `json:"sync_device,omitempty"`
 	RouteType  string          `json:"routetype,omitempty"` // "" or "ROUTE_ONLINE"
+	// NeedGroupAck asks for read receipts; only with target "chatgroups".
+	NeedGroupAck *bool `json:"need_group_ack,omitempty"`
+	// ChatroomMsgLevel is "high", "normal" or "low"; only with target
+	// "chatrooms".
+	ChatroomMsgLevel string `json:"chatroom_msg_level,omitempty"`
+	// RoamIgnoreUsers are up to 20 users who do not get the message when
+	// they pull roaming history.
+	RoamIgnoreUsers []string `json:"roam_ignore_users,omitempty"`
 }
+
+// maxRoamIgnoreUsers is the documented limit of roam_ignore_users.
+const maxRoamIgnoreUsers = 20
+
+// chatroomMsgLevels are the documented values of chatroom_msg_level.
+var chatroomMsgLevels = map[string]bool{"high": true, "normal": true, "low": true}
 
 // TaskType returns TypeSendMessage.
 func (SendMessage) TaskType() string { return TypeSendMessage }
@@ -61,7 +75,25 @@ func (p SendMessage) Validate(l Limits) error {
 	if !c.failed() && p.RouteType != "" && p.RouteType != "ROUTE_ONLINE" {
 		c.fail("routetype", `must be "" or "ROUTE_ONLINE"`)
 	}
+	c.targetOptions(p)
 	return c.err()
+}
+
+// targetOptions checks the optional fields that only some targets take.
+func (c *checker) targetOptions(p SendMessage) {
+	if !c.failed() && p.NeedGroupAck != nil && p.Target != targetGroups {
+		c.fail("need_group_ack", `only allowed when target is "chatgroups"`)
+	}
+	if !c.failed() && p.ChatroomMsgLevel != "" {
+		switch {
+		case p.Target != targetRooms:
+			c.fail("chatroom_msg_level", `only allowed when target is "chatrooms"`)
+		case !chatroomMsgLevels[p.ChatroomMsgLevel]:
+			c.fail("chatroom_msg_level", `must be "high", "normal" or "low"`)
+		}
+	}
+	c.count("roam_ignore_users", len(p.RoamIgnoreUsers), 0, maxRoamIgnoreUsers)
+	c.usernames("roam_ignore_users", p.RoamIgnoreUsers)
 }
 
 // NewSendMessageTask validates p and returns a TypeSendMessage task that

@@ -47,6 +47,12 @@ func TestSendMessage_Validate(t *testing.T) {
 	}{
 		{name: "valid txt to users", mutate: func(*SendMessage) {}},
 		{name: "valid from", mutate: func(p *SendMessage) { p.From = "admin" }},
+		{name: "valid group options", mutate: func(p *SendMessage) {
+			yes := true
+			p.Target, p.To, p.NeedGroupAck, p.RoamIgnoreUsers = "chatgroups", []string{"g1"}, &yes, names(20)
+		}},
+		{name: "valid room level", mutate: func(p *SendMessage) { p.Target, p.To, p.ChatroomMsgLevel = "chatrooms", []string{"r1"}, "low" }},
+		{name: "valid loc with string coordinates", mutate: typed("loc", `{"lat":"39.9","lng":"116.3","addr":"a"}`)},
 		{name: "valid 600 users", mutate: func(p *SendMessage) { p.To = names(600) }},
 		{name: "valid 3 groups", mutate: func(p *SendMessage) { p.Target, p.To = "chatgroups", []string{"1", "2", "3"} }},
 		{name: "valid 10 rooms", mutate: func(p *SendMessage) { p.Target, p.To = "chatrooms", names(10) }},
@@ -111,7 +117,12 @@ func TestSendMessage_Validate(t *testing.T) {
 		{name: "ext not JSON", mutate: func(p *SendMessage) { p.Ext = json.RawMessage(`{`) }, wantField: "ext", wantRule: "must be a JSON object"},
 		{name: "size over limit", limits: Limits{MaxMessageBytes: 14}, mutate: body(`{"msg":"hello"}`), wantField: "body", wantRule: "must be at most 14 bytes (compacted JSON), got 15"},
 		{name: "size counts ext", limits: Limits{MaxMessageBytes: 20}, mutate: func(p *SendMessage) { p.Ext = json.RawMessage(`{"a":1}`) }, wantField: "body", wantRule: "at most 20 bytes (compacted JSON), got 22"},
-		{name: "size default limit", mutate: body(`{"msg":"` + strings.Repeat("x", DefaultMaxMessageBytes) + `"}`), wantField: "body", wantRule: "at most 40960 bytes"},
+		{name: "size default limit", mutate: body(`{"msg":"` + strings.Repeat("x", DefaultMaxMessageBytes) + `"}`), wantField: "body", wantRule: "at most 5120 bytes"},
+		{name: "need_group_ack off groups", mutate: func(p *SendMessage) { yes := true; p.NeedGroupAck = &yes }, wantField: "need_group_ack", wantRule: `only allowed when target is "chatgroups"`},
+		{name: "chatroom_msg_level off rooms", mutate: func(p *SendMessage) { p.ChatroomMsgLevel = "high" }, wantField: "chatroom_msg_level", wantRule: `only allowed when target is "chatrooms"`},
+		{name: "chatroom_msg_level unknown", mutate: func(p *SendMessage) { p.Target, p.To, p.ChatroomMsgLevel = "chatrooms", []string{"r1"}, "urgent" }, wantField: "chatroom_msg_level", wantRule: `must be "high", "normal" or "low"`},
+		{name: "roam_ignore_users 21", mutate: func(p *SendMessage) { p.RoamIgnoreUsers = names(21) }, wantField: "roam_ignore_users", wantRule: "must have at most 20 entries, got 21"},
+		{name: "roam_ignore_users invalid", mutate: func(p *SendMessage) { p.RoamIgnoreUsers = []string{"Bob"} }, wantField: "roam_ignore_users[0]", wantRule: "must match [a-z0-9_.-]{1,64}"},
 		{name: "routetype unknown", mutate: func(p *SendMessage) { p.RouteType = "ROUTE_TYPE" }, wantField: "routetype", wantRule: `must be "" or "ROUTE_ONLINE"`},
 	}
 	for _, tt := range tests {

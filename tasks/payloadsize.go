@@ -3,8 +3,8 @@ package tasks
 // DefaultMaxPayloadBytes is the default cap on the payload a worker decodes
 // (dispatcher.Config.MaxPayloadBytes): 1 MiB. With the default limits the largest
 // valid payload is LargestPayload(Limits{}) = 260,648 bytes (a group:create
-// with 3,000 members; a message to 600 users with 40,960 bytes of body and
-// ext is at most 81,672), so the cap is four times that, and it still holds
+// with 3,000 members; a message to 600 users with 5,120 bytes of body and
+// ext is at most 47,172), so the cap is four times that, and it still holds
 // a message whose MaxMessageBytes is raised to 1,000,000 bytes.
 const DefaultMaxPayloadBytes = 1 << 20
 
@@ -24,7 +24,8 @@ const (
 // LargestPayload returns an upper bound on the size of a valid payload
 // under l as this package encodes it: the larger of
 //
-//   - message:send: 600 recipients × (64-byte name, quotes, comma) +
+//   - message:send: 600 recipients and 20 roam_ignore_users × (64-byte
+//     name, quotes, comma) +
 //     l.MaxMessageBytes (body and ext, compacted) + 512;
 //   - group:create: 3,000 members × (64-byte name, quotes, comma) + 6 bytes
 //     per character of name (128), description (512) and avatar (1,024),
@@ -39,7 +40,7 @@ func LargestPayload(l Limits) int {
 }
 
 func largestMessage(l Limits) int {
-	return maxRecipients[targetUsers]*maxQuotedName + l.withDefaults().MaxMessageBytes + fixedFieldBytes
+	return (maxRecipients[targetUsers]+maxRoamIgnoreUsers)*maxQuotedName + l.withDefaults().MaxMessageBytes + fixedFieldBytes
 }
 
 func largestGroup() int {

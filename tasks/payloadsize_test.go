@@ -25,7 +25,7 @@ func TestLargestPayload_boundsTheLargestValidPayloads(t *testing.T) {
 		return out
 	}
 	yes := true
-	group := CreateGroup{GroupName: ctl(maxGroupName), Description: ctl(maxDescription), Public: &yes,
+	group := CreateGroup{GroupID: strings.Repeat("9", maxNameLen), GroupName: ctl(maxGroupName), Description: ctl(maxDescription), Public: &yes,
 		MaxUsers: maxGroupMembers + 1, AllowInvites: &yes, MembersOnly: &yes, InviteNeedConfirm: &yes,
 		Owner: name(0), Members: names(maxGroupMembers), Avatar: ctl(maxAvatar), Custom: ctl(maxCustom)}
 	requireBound(t, group, Limits{}, largestGroup())
@@ -36,13 +36,14 @@ func TestLargestPayload_boundsTheLargestValidPayloads(t *testing.T) {
 		body, _ := json.Marshal(map[string]string{"msg": strings.Repeat("m", half-len(`{"msg":""}`))})
 		ext, _ := json.Marshal(map[string]string{"k": strings.Repeat("e", l.MaxMessageBytes-half-len(`{"k":""}`))})
 		msg := SendMessage{Target: targetUsers, From: name(0), To: names(maxRecipients[targetUsers]), Type: "txt",
-			Body: body, Ext: ext, SyncDevice: &yes, RouteType: "ROUTE_ONLINE"}
+			Body: body, Ext: ext, SyncDevice: &yes, RouteType: "ROUTE_ONLINE",
+			RoamIgnoreUsers: names(maxRoamIgnoreUsers)}
 		requireBound(t, msg, l, largestMessage(l))
 		require.GreaterOrEqual(t, LargestPayload(l), largestMessage(l))
 		require.GreaterOrEqual(t, LargestPayload(l), largestGroup())
 	}
 	require.Equal(t, 260_648, LargestPayload(Limits{}))
-	require.Equal(t, 81_672, largestMessage(Limits{}))
+	require.Equal(t, 47_172, largestMessage(Limits{}))
 	require.GreaterOrEqual(t, DefaultMaxPayloadBytes, 4*LargestPayload(Limits{}), "the default cap is well above")
 	require.GreaterOrEqual(t, DefaultMaxPayloadBytes, LargestPayload(Limits{MaxMessageBytes: 1_000_000}))
 }

@@ -125,6 +125,7 @@ func (c *chaos) startWorker() *chatqProcess {
 	p.cmd.Env = append(os.Environ(),
 		"CHATQ_REDIS_URL="+c.redis.URL, "CHATQ_API_URL="+c.fleet.URL, "CHATQ_APP_KEY="+e2etest.AppKey,
 		"CHATQ_CLIENT_ID="+e2etest.ClientID, "CHATQ_CLIENT_SECRET="+e2etest.ClientSecret,
+		"CHATQ_PROVIDER=agora", // the sandbox's dialect; the client pair alone would mean easemob
 		"CHATQ_CONCURRENCY="+strconv.Itoa(*chaosConcurrency), "CHATQ_POLL_INTERVAL=20ms",
 		"CHATQ_RETRY_BASE_DELAY=10ms", "CHATQ_RETRY_MAX_DELAY=200ms", "CHATQ_RATE_LIMITS=messages/users:0",
 		"CHATQ_METRICS_ADDR=", "CHATQ_LOG_FORMAT=json")

@@ -34,6 +34,7 @@ func startWorker(t *testing.T, bin string, f *e2etest.Fleet, env ...string) *wor
 	w.cmd.Env = append(os.Environ(),
 		"CHATQ_REDIS_URL="+f.DB.URL, "CHATQ_API_URL="+f.URL, "CHATQ_APP_KEY="+e2etest.AppKey,
 		"CHATQ_CLIENT_ID="+e2etest.ClientID, "CHATQ_CLIENT_SECRET="+e2etest.ClientSecret,
+		"CHATQ_PROVIDER=agora", // the sandbox's dialect; the client pair alone would mean easemob
 		"CHATQ_CONCURRENCY=2", "CHATQ_POLL_INTERVAL=20ms", "CHATQ_METRICS_ADDR=127.0.0.1:0", "CHATQ_LOG_FORMAT=json")
 	w.cmd.Env = append(w.cmd.Env, env...)
 	w.cmd.Stdout, w.cmd.Stderr = w.stdout, w.stderr

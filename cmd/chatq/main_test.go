@@ -36,6 +36,7 @@ func TestWorkerProcess_SIGTERMLosesNothing(t *testing.T) {
 	cmd.Env = append(os.Environ(),
 		"CHATQ_REDIS_URL="+f.DB.URL, "CHATQ_API_URL="+f.URL, "CHATQ_APP_KEY=org#app",
 		"CHATQ_CLIENT_ID="+e2etest.ClientID, "CHATQ_CLIENT_SECRET="+e2etest.ClientSecret,
+		"CHATQ_PROVIDER=agora", // the sandbox's dialect; the client pair alone would mean easemob
 		"CHATQ_CONCURRENCY=5", "CHATQ_POLL_INTERVAL=20ms", "CHATQ_SHUTDOWN_TIMEOUT=300ms",
 		"CHATQ_METRICS_ADDR=", "CHATQ_LOG_FORMAT=json")
 	cmd.Stderr = &stderr

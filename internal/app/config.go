@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/chatq/chatq/agora"
 	"github.com/chatq/chatq/dispatcher"
 	"github.com/chatq/chatq/policy"
 	"github.com/chatq/chatq/throttle"
@@ -23,6 +24,9 @@ type Config struct {
 	APICAFile string
 	// HTTPTimeout bounds one provider call, headers and body. Default 10s.
 	HTTPTimeout time.Duration
+	// Dialect is the provider spoken (agora/dialect.go). Default agora.
+	// Worker.Limits should be its DialectRules.Limits.
+	Dialect agora.Dialect
 
 	// Credentials: ClientID and ClientSecret (client_credentials), or
 	// AppID and AppCertificate (Agora app tokens minted locally). Exactly

@@ -122,7 +122,8 @@ func (w *Worker) newAPI(cfg Config, deps Deps) (*agora.Client, error) {
 		}
 		w.Transport, hc = tr, &http.Client{Transport: tr}
 	}
-	api, err := agora.New(agora.Config{BaseURL: cfg.APIURL, AppKey: cfg.AppKey, Timeout: cfg.HTTPTimeout, HTTPClient: hc})
+	api, err := agora.New(agora.Config{BaseURL: cfg.APIURL, AppKey: cfg.AppKey, Timeout: cfg.HTTPTimeout, HTTPClient: hc,
+		Dialect: cfg.Dialect})
 	if err != nil {
 		return nil, &ConfigError{Field: "APIURL / AppKey", Err: err}
 	}

@@ -53,6 +53,8 @@ func TestConfig_BadValuesExitTwoNamingTheVariable(t *testing.T) {
 		{"bad duration", "CHATQ_HTTP_TIMEOUT", "soon", "CHATQ_HTTP_TIMEOUT: must be a duration"},
 		{"bad log level", "CHATQ_LOG_LEVEL", "loud", "CHATQ_LOG_LEVEL: must be debug, info, warn or error"},
 		{"bad queues", "CHATQ_QUEUES", "messages:0", "CHATQ_QUEUES: must be name:weight pairs"},
+		{"unknown provider", "CHATQ_PROVIDER", "tencent", "CHATQ_PROVIDER: must be agora or easemob"},
+		{"negative message limit", "CHATQ_MAX_MESSAGE_BYTES", "-1", "CHATQ_MAX_MESSAGE_BYTES: must not be negative"},
 		{"bad policy file", "CHATQ_POLICY_FILE", "testdata/missing.yaml", "CHATQ_POLICY_FILE:"},
 		{"delivered TTL inside asynq's recovery window", "CHATQ_DELIVERED_TTL", "90s",
 			"CHATQ_DELIVERED_TTL: must be 0 (no delivered markers) or at least 2m0s (asynq's recovery window)"},

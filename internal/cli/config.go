@@ -40,7 +40,8 @@ type Config struct {
 	PollInterval     time.Duration  `envconfig:"POLL_INTERVAL" default:"1s"`
 	ShutdownTimeout  time.Duration  `envconfig:"SHUTDOWN_TIMEOUT" default:"10s"`
 	PolicyFile       string         `envconfig:"POLICY_FILE"`
-	MaxMessageBytes  int            `envconfig:"MAX_MESSAGE_BYTES" default:"40960"`
+	Provider         string         `envconfig:"PROVIDER"`                            // agora | easemob; "" = inferred from the credentials (dialect.go)
+	MaxMessageBytes  int            `envconfig:"MAX_MESSAGE_BYTES"`                   // 0 = the dialect's (5120)
 	MaxPayloadBytes  int            `envconfig:"MAX_PAYLOAD_BYTES" default:"1048576"` // worker: larger payloads are not decoded
 	LogLevel         string         `envconfig:"LOG_LEVEL" default:"info"`
 	LogFormat        string         `envconfig:"LOG_FORMAT" default:"text"`
@@ -133,10 +134,12 @@ func (c Config) validate() error {
 	check(c.PollInterval > 0, "POLL_INTERVAL", "must be positive")
 	check(c.ShutdownTimeout > 0, "SHUTDOWN_TIMEOUT", "must be positive")
 	check(c.RedisStartWait > 0, "REDIS_START_WAIT", "must be positive")
-	check(c.MaxMessageBytes > 0, "MAX_MESSAGE_BYTES", "must be positive")
+	_, provErr := c.parseProvider()
+	check(provErr == nil, "PROVIDER", "must be agora or easemob (or unset: inferred from the credentials)")
+	check(c.MaxMessageBytes >= 0, "MAX_MESSAGE_BYTES", "must not be negative (unset or 0: the dialect's limit)")
 	least := tasks.LargestPayload(c.limits())
 	check(c.MaxPayloadBytes >= least, "MAX_PAYLOAD_BYTES", fmt.Sprintf(
-		"must be at least %d, the largest valid payload with CHATQ_MAX_MESSAGE_BYTES=%d", least, c.MaxMessageBytes))
+		"must be at least %d, the largest valid payload with CHATQ_MAX_MESSAGE_BYTES=%d", least, c.limits().MaxMessageBytes))
 	check(c.IdempotencyWindow > 0, "IDEMPOTENCY_WINDOW", "must be positive")
 	check(c.DeliveredTTL == 0 || c.DeliveredTTL >= dispatcher.MinDeliveredTTL, "DELIVERED_TTL",
 		fmt.Sprintf("must be 0 (no delivered markers) or at least %s (asynq's recovery window)", dispatcher.MinDeliveredTTL))
@@ -184,7 +187,9 @@ func validQueues(q map[string]int) bool {
 	return true
 }
 
-func (c Config) limits() tasks.Limits { return tasks.Limits{MaxMessageBytes: c.MaxMessageBytes} }
+// limits are the validation limits of the dialect, with
+// CHATQ_MAX_MESSAGE_BYTES over its message limit.
+func (c Config) limits() tasks.Limits { return c.dialect().Rules().Limits(c.MaxMessageBytes) }
 
 func parseLevel(s string) (slog.Level, error) {
 	var l slog.Level

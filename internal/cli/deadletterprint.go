@@ -144,6 +144,9 @@ func printRecord(out io.Writer, r deadletter.Record) error {
 		row("resolved at", r.ResolvedAt.UTC().Format(time.RFC3339))
 	}
 	row("status/code", deadletter.StatusCode(r))
+	if r.ErrorCode != 0 {
+		row("error_code", fmt.Sprint(r.ErrorCode))
+	}
 	row("description", r.Description)
 	row("rule", r.Rule)
 	row("action", r.Action)
@@ -155,6 +158,9 @@ func printRecord(out io.Writer, r deadletter.Record) error {
 	row("last failure", r.LastFailure.UTC().Format(time.RFC3339Nano))
 	row("worker", r.Worker)
 	row("source", r.Source)
+	if len(r.Redacted) > 0 {
+		row("redacted", strings.Join(r.Redacted, ", ")+" (not kept: patch back in to replay)")
+	}
 	truncatedRows(row, r)
 	if err := tw.Flush(); err != nil {
 		return err

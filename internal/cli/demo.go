@@ -9,6 +9,7 @@ import (
 
 	"github.com/chatq/chatq/internal/app"
 	"github.com/chatq/chatq/internal/demo"
+	"github.com/chatq/chatq/sandbox"
 )
 
 type demoFlags struct {
@@ -60,7 +61,8 @@ func runDemo(ctx context.Context, env Env, f demoFlags) error {
 	defer r.Close()
 	wc := c
 	wc.AppID, wc.AppCertificate = "", "" // the demo's worker uses the sandbox's client credentials
-	dc := demo.Config{Worker: appConfig(wc, nil), Policy: pc, Limits: c.limits(), Redis: r,
+	wc.Provider = sandbox.DialectAgora   // the demo sandbox's dialect, whatever the credentials suggest
+	dc := demo.Config{Worker: appConfig(wc, nil), Policy: pc, Limits: wc.limits(), Redis: r,
 		Timeout: f.timeout, Linger: f.linger, Out: env.Stdout}
 	if f.verbose {
 		dc.Logger = newLogger(c, env.Stderr)

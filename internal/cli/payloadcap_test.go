@@ -23,7 +23,7 @@ func TestConfig_MaxPayloadBytesMustHoldTheLargestValidPayload(t *testing.T) {
 	t.Setenv("CHATQ_MAX_MESSAGE_BYTES", "2000000")
 	code, _, stderr = run(t, "", "policy")
 	require.Equal(t, ExitUsage, code, stderr)
-	require.Contains(t, stderr, "CHATQ_MAX_PAYLOAD_BYTES: must be at least 2040712, the largest valid payload with CHATQ_MAX_MESSAGE_BYTES=2000000")
+	require.Contains(t, stderr, "CHATQ_MAX_PAYLOAD_BYTES: must be at least 2042052, the largest valid payload with CHATQ_MAX_MESSAGE_BYTES=2000000")
 }
 
 // TestDeadLetter_ShowTruncatedPayload: `dlq show` says that a record keeps

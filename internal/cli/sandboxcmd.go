@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -54,12 +55,16 @@ takes faults from --fault flags or POST /_sandbox/faults.`,
 	fl.BoolVar(&f.tls, "tls", false, "serve HTTPS with a new self-signed certificate (written to --tls-cert-out)")
 	fl.StringVar(&f.certOut, "tls-cert-out", "sandbox-cert.pem", "with --tls: where to write the certificate for CHATQ_API_CA_FILE")
 	fl.BoolVar(&f.http2, "http2", true, "with --tls: offer HTTP/2 (false: HTTP/1.1 only, like a provider without it)")
-	fl.IntVar(&f.cfg.MaxMessageBytes, "max-message-bytes", 40960, "body+ext bytes before 400 message is too large")
+	fl.StringVar(&f.cfg.Dialect, "dialect", sandbox.DialectAgora, "provider to play, as strict as it is: agora or easemob")
+	fl.IntVar(&f.cfg.MaxMessageBytes, "max-message-bytes", 5120, "body+ext bytes before 400 message is too large")
 	fl.StringArrayVar(&f.faults, "fault", nil, "fault spec, repeatable: endpoint=send_message,status=503,times=3")
 	return cmd
 }
 
 func runSandbox(ctx context.Context, env Env, f sandboxFlags) error {
+	if !sandbox.ValidDialect(f.cfg.Dialect) {
+		return usagef("--dialect %q: must be one of %s", f.cfg.Dialect, strings.Join(sandbox.Dialects, ", "))
+	}
 	f.cfg.Logger = slog.New(slog.NewTextHandler(env.Stderr, nil))
 	srv := sandbox.New(f.cfg)
 	for _, spec := range f.faults {
@@ -82,7 +87,7 @@ func runSandbox(ctx context.Context, env Env, f sandboxFlags) error {
 		scheme = "https"
 		fmt.Fprintf(env.Stdout, "certificate in %s (CHATQ_API_CA_FILE=%s)\n", f.certOut, f.certOut)
 	}
-	fmt.Fprintf(env.Stdout, "sandbox provider on %s://%s (app key %s#%s)\n", scheme, ln.Addr(), f.cfg.OrgName, f.cfg.AppName)
+	fmt.Fprintf(env.Stdout, "sandbox provider on %s://%s (app key %s#%s, %s dialect)\n", scheme, ln.Addr(), f.cfg.OrgName, f.cfg.AppName, f.cfg.Dialect)
 	return serveUntilDone(ctx, hs, ln)
 }
 

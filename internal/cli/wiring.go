@@ -71,6 +71,7 @@ var appVars = map[string]string{
 	"APIURL":                 envPrefix + "_API_URL",
 	"AppKey":                 envPrefix + "_APP_KEY",
 	"APIURL / AppKey":        envPrefix + "_API_URL / " + envPrefix + "_APP_KEY",
+	"Dialect":                envPrefix + "_PROVIDER",
 	"APICAFile":              envPrefix + "_API_CA_FILE",
 	"HTTPTimeout":            envPrefix + "_HTTP_TIMEOUT",
 	"AppID":                  envPrefix + "_APP_ID",
@@ -100,7 +101,7 @@ func configErr(err error) error {
 // comes from newPolicy.
 func appConfig(c Config, p *policy.Policy) app.Config {
 	ac := app.Config{
-		APIURL: c.APIURL, AppKey: c.AppKey, APICAFile: c.APICAFile, HTTPTimeout: c.HTTPTimeout,
+		APIURL: c.APIURL, AppKey: c.AppKey, APICAFile: c.APICAFile, HTTPTimeout: c.HTTPTimeout, Dialect: c.dialect(),
 		ClientID: c.ClientID, ClientSecret: c.ClientSecret, AppID: c.AppID, AppCertificate: c.AppCertificate,
 		TokenTTL: c.TokenTTL, Worker: workerConfig(c), Policy: p,
 		DeadLetters: app.DeadLetterConfig{AuditMaxEntries: c.DeadLetterAuditMaxEntries,

@@ -79,6 +79,7 @@ func runWorker(ctx context.Context, env Env) error {
 		return err
 	}
 	defer stopPublisher()
+	logDialect(c, logger)
 	if c.usesAppTokens() {
 		logger.Info("app tokens are minted locally: " + appTokenVars + " passed their format check, but the provider " +
 			"has no endpoint to verify a certificate against; a wrong one shows as the first call's 401 " +

@@ -95,10 +95,12 @@ func Run(ctx context.Context, cfg Config) error {
 func sandboxConfig() sandbox.Config {
 	return sandbox.Config{
 		ClientID: ClientID, ClientSecret: ClientSecret,
-		// The current provider docs say 5 KB for body+ext; chatq's own
-		// default limit is the 40 KB of the status-code page, so a 10 KB
-		// message passes chatq and is refused by the provider.
-		MaxMessageBytes: 5 * 1024,
+		// The worker speaks agora (Config.Worker.Dialect).
+		Dialect: sandbox.DialectAgora,
+		// Stricter than the documented 5 KB chatq checks (a plan's own
+		// limit), so a 4.5 KB message passes chatq and the provider
+		// refuses it: the demo shows a provider-side payload fault.
+		MaxMessageBytes: 4 * 1024,
 	}
 }
 

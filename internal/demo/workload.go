@@ -96,7 +96,7 @@ func (wl *workload) run(ctx context.Context, out io.Writer) error {
 		})
 	}
 	add("message too large for the provider: dead letter", func() (string, error) {
-		return wl.producer.SendMessage(ctx, txt("erin", strings.Repeat("x", 10*1024)))
+		return wl.producer.SendMessage(ctx, txt("erin", strings.Repeat("x", 4500)))
 	})
 	add("garbage from a foreign producer: dead letter", wl.enqueueGarbage)
 	add("message that expires while rate-limited: dead letter", func() (string, error) {

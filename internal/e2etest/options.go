@@ -86,6 +86,19 @@ type Options struct {
 	Observers []dispatcher.Observer
 	// NoStart builds the worker without running it (Worker.Start).
 	NoStart bool
+	// Dialect is the dialect the worker's client speaks; "" = agora. Use
+	// WithDialect to set the sandbox and the validation limits with it.
+	Dialect agora.Dialect
+}
+
+// WithDialect makes the fleet one provider dialect: the sandbox plays it,
+// the worker speaks it and validates with its limits.
+func WithDialect(d agora.Dialect) Option {
+	return func(o *Options) {
+		o.Dialect = d
+		o.Sandbox.Dialect = string(d)
+		o.Worker.Limits = d.Rules().Limits(0)
+	}
 }
 
 // Option changes Options.

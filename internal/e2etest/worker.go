@@ -49,7 +49,7 @@ func (f *Fleet) AddWorker(opts ...Option) *Worker {
 		rdb = f.newRDB()
 	}
 	cfg := app.Config{
-		APIURL: f.URL, AppKey: AppKey, HTTPTimeout: o.HTTPTimeout, Worker: o.Worker, Policy: o.Policy,
+		APIURL: f.URL, AppKey: AppKey, HTTPTimeout: o.HTTPTimeout, Dialect: o.Dialect, Worker: o.Worker, Policy: o.Policy,
 		Throttle: o.Throttle,
 		// A test worker holds both pairs, and its logs are checked for both.
 		ClientID: ClientID, ClientSecret: ClientSecret, AppID: AppID, AppCertificate: AppCertificate,

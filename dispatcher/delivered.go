@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/chatq/chatq/policy"
+	"github.com/chatq/chatq/taskstatus"
 )
 
 // Delivered markers (issue #10). asynq v0.26 marks a task done after the
@@ -17,7 +18,8 @@ import (
 // recoverer runs it again once the lease has expired: the message would
 // be sent twice. So chatq remembers, for DeliveredTTL, the tasks it
 // finished well — "{chatq}:delivered:<task id>" = a digest of type and
-// payload — and a re-run that finds its marker ends without a provider
+// payload, with the outcome and its time for the status API (issue #14,
+// taskstatus.Marker) — and a re-run that finds its marker ends without a provider
 // call. The markers are written off the hot path, in the finisher's
 // batches (finisher.go), and retried until Redis takes them.
 //
@@ -55,7 +57,7 @@ var alreadyDeliveredRule = policy.Rule{
 	Doc:    "chatq: a delivered marker ({chatq}:delivered:<task id>) for this task and payload exists",
 }
 
-func deliveredKey(taskID string) string { return "{chatq}:delivered:" + taskID }
+func deliveredKey(taskID string) string { return taskstatus.DeliveredKey(taskID) }
 
 // runDigest identifies what a task sends, so a marker matches only the
 // task it was written for, not another task given the same id later.
@@ -87,6 +89,6 @@ func (w *Worker) alreadyDelivered(ctx context.Context, r run) bool {
 		slog.String("queue", r.queue), slog.Int("attempt", r.retried+1),
 		slog.String("rule", alreadyDeliveredRule.Name), slog.String("action", policy.ActionDone.String()),
 		slog.String("reason", alreadyDeliveredRule.Reason))
-	w.done(ctx, r)
+	w.done(ctx, r, OutcomeDone)
 	return true
 }

@@ -9,11 +9,14 @@ import (
 
 	"github.com/cenkalti/backoff/v4"
 	"github.com/redis/go-redis/v9"
+
+	"github.com/chatq/chatq/taskstatus"
 )
 
 // finishedTask is a task that ended well, waiting for the finisher.
 type finishedTask struct {
-	id, digest string
+	id     string
+	marker taskstatus.Marker
 }
 
 // finisher writes, off the hot path, what a task that ended well leaves in
@@ -60,10 +63,10 @@ func newFinisher(rdb redis.UniversalClient, logger *slog.Logger, ttl time.Durati
 
 // note queues a finished task; it never blocks. A task that finds the
 // queue full gets no marker, and its failure state expires by itself.
-func (f *finisher) note(r run) {
+func (f *finisher) note(r run, outcome Outcome) {
 	t := finishedTask{id: r.id}
 	if f.ttl > 0 {
-		t.digest = runDigest(r)
+		t.marker = taskstatus.Marker{Digest: runDigest(r), Outcome: string(outcome), At: time.Now()}
 	}
 	select {
 	case f.tasks <- t:
@@ -78,7 +81,7 @@ func (f *finisher) marked(ctx context.Context, taskID, digest string) (bool, err
 	if errors.Is(err, redis.Nil) {
 		return false, nil
 	}
-	return err == nil && got == digest, err
+	return err == nil && taskstatus.ParseMarker(got).Digest == digest, err
 }
 
 // start runs the loop until ctx is done, then writes what is queued.
@@ -149,7 +152,7 @@ func (f *finisher) write(batch []finishedTask) error {
 		p.Unlink(ctx, keys...)
 		if f.ttl > 0 {
 			for _, t := range batch {
-				p.Set(ctx, deliveredKey(t.id), t.digest, f.ttl)
+				p.Set(ctx, deliveredKey(t.id), t.marker.String(), f.ttl)
 			}
 		}
 		return nil

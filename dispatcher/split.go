@@ -86,7 +86,7 @@ func (w *Worker) split(ctx context.Context, r run, b batch, applied bool) error 
 		outcome = OutcomeDelivered
 	}
 	w.observe(r, policy.Failure{}, "", outcome)
-	w.done(ctx, r)
+	w.done(ctx, r, outcome)
 	return nil
 }
 

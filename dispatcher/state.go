@@ -7,6 +7,9 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/chatq/chatq/policy"
+	"github.com/chatq/chatq/taskstatus"
 )
 
 // failureState keeps what asynq does not: when a task first failed and how
@@ -22,19 +25,28 @@ type taskState struct {
 	FirstFailure time.Time
 }
 
-func stateKey(taskID string) string { return "{chatq}:task:" + taskID }
+func stateKey(taskID string) string { return taskstatus.StateKey(taskID) }
 
-// noteFailure records the first failure time and returns the state.
-func (s *failureState) noteFailure(ctx context.Context, taskID string, now time.Time) (taskState, error) {
-	return s.update(ctx, taskID, now, 0)
+// noteFailure records the first failure time and the decision, and
+// returns the state.
+func (s *failureState) noteFailure(ctx context.Context, taskID string, now time.Time, last taskstatus.Decision) (taskState, error) {
+	return s.update(ctx, taskID, now, 0, last)
 }
 
-// noteDeferral counts one more deferral and returns the state.
-func (s *failureState) noteDeferral(ctx context.Context, taskID string, now time.Time) (taskState, error) {
-	return s.update(ctx, taskID, now, 1)
+// noteDeferral counts one more deferral, records the decision and returns
+// the state.
+func (s *failureState) noteDeferral(ctx context.Context, taskID string, now time.Time, last taskstatus.Decision) (taskState, error) {
+	return s.update(ctx, taskID, now, 1, last)
 }
 
-func (s *failureState) update(ctx context.Context, taskID string, now time.Time, deferrals int64) (taskState, error) {
+// lastDecision is what the status API shows of a task in retry (issue #14).
+// It rides in the write the failure costs anyway, so it adds no round trip.
+func lastDecision(f policy.Failure, d policy.Decision, now time.Time) taskstatus.Decision {
+	return taskstatus.Decision{Action: d.Action.String(), Rule: d.Rule.Name, Reason: d.Reason,
+		Status: f.Status, Code: f.Code, At: now}
+}
+
+func (s *failureState) update(ctx context.Context, taskID string, now time.Time, deferrals int64, last taskstatus.Decision) (taskState, error) {
 	key := stateKey(taskID)
 	var count *redis.IntCmd
 	var first *redis.StringCmd
@@ -42,6 +54,7 @@ func (s *failureState) update(ctx context.Context, taskID string, now time.Time,
 		p.HSetNX(ctx, key, "first_failure", now.UnixMilli())
 		count = p.HIncrBy(ctx, key, "deferrals", deferrals)
 		first = p.HGet(ctx, key, "first_failure")
+		p.HSet(ctx, key, last.Fields()...)
 		p.Expire(ctx, key, s.ttl)
 		return nil
 	})

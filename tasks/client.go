@@ -185,7 +185,7 @@ func (c *Client) enqueue(ctx context.Context, typ string, p validator, opts []Op
 		return "", err
 	}
 	if o.key != "" {
-		return c.enqueueKeyed(ctx, task, o.key)
+		return c.enqueueKeyed(ctx, task, o.key, o.retain)
 	}
 	info, err := c.ac.EnqueueContext(ctx, task)
 	if err != nil {

@@ -44,6 +44,9 @@ func buildTask(typ string, p validator, defaults options, opts []Option, now tim
 		return nil, o, err
 	}
 	headers = withEnqueuedAt(headers, now)
+	if o.enqueuedBy != "" {
+		headers[HeaderEnqueuedBy] = o.enqueuedBy
+	}
 	return asynq.NewTaskWithHeaders(typ, b, headers, o.asynqOptions(typ)...), o, nil
 }
 

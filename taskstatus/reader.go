@@ -10,6 +10,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/chatq/chatq/deadletter"
+	"github.com/chatq/chatq/tasks"
 )
 
 // ErrNotFound is returned by Reader.Get for a task id Redis knows nothing
@@ -46,7 +47,7 @@ func (r *Reader) Get(ctx context.Context, id string) (Status, error) {
 		return r.gone(ctx, id)
 	}
 	st := Status{ID: id, Type: info.Type, Queue: info.Queue, Retried: info.Retried,
-		EnqueuedBy: info.Headers[headerEnqueuedBy]}
+		EnqueuedBy: info.Headers[tasks.HeaderEnqueuedBy]}
 	switch info.State {
 	case asynq.TaskStateScheduled:
 		st.State, st.NextAttemptAt = StateScheduled, timePtr(info.NextProcessAt)
@@ -65,10 +66,6 @@ func (r *Reader) Get(ctx context.Context, id string) (Status, error) {
 	}
 	return st, nil
 }
-
-// headerEnqueuedBy is tasks.HeaderEnqueuedBy; taskstatus does not import
-// tasks to keep the packages apart, and a test checks they agree.
-const headerEnqueuedBy = "chatq-enqueued-by"
 
 // asynqInfo looks for the task in each queue; nil when none has it.
 // asynq's Inspector takes no context, so each call runs aside and ctx

@@ -11,7 +11,8 @@ import (
 // TestDependencyDirection keeps the layering the README promises: policy is
 // pure, tasks (what applications import) never pulls in the worker, the HTTP
 // client or dead letters, the sandbox and the benchmark baseline share no code with chatq, and
-// deadletter does not reach into the dispatcher or the REST client.
+// deadletter does not reach into the dispatcher or the REST client, and the
+// ingest API and task statuses stay out of the worker.
 func TestDependencyDirection(t *testing.T) {
 	t.Parallel()
 	const mod = "github.com/chatq/chatq/"
@@ -25,6 +26,10 @@ func TestDependencyDirection(t *testing.T) {
 		{"bench/baseline", []string{mod}},
 		{"deadletter", []string{mod + "dispatcher", mod + "agora", mod + "throttle"}},
 		{"agora", []string{mod + "dispatcher", mod + "deadletter", mod + "policy", mod + "throttle"}},
+		// The ingest API enqueues through tasks and reads statuses through
+		// taskstatus; the worker's insides are not its business.
+		{"ingest", []string{mod + "dispatcher", mod + "agora", mod + "throttle", mod + "tokenstore", mod + "internal"}},
+		{"taskstatus", []string{mod + "dispatcher", mod + "agora", mod + "throttle", mod + "ingest"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.pkg, func(t *testing.T) {

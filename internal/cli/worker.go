@@ -56,7 +56,7 @@ func runWorker(ctx context.Context, env Env) error {
 	if err != nil {
 		return err
 	}
-	stopOps, err := startOps(ctx, env, c, ops{metrics: m, worker: w, rdb: rdb, conn: conn, rules: p.Table().Rules()})
+	stopOps, err := startOps(ctx, env, c, ops{metrics: m, worker: w, rdb: rdb, conn: conn, rules: p.Table().Rules(), logger: logger})
 	if err != nil {
 		return err
 	}

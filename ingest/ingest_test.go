@@ -149,6 +149,7 @@ func TestServer_StatusOfFailures(t *testing.T) {
 	b := setup(t, nil)
 	b.Sandbox.AddFault(sandbox.Fault{Match: "limited", Status: 429, Code: "reach_limit", RetryAfter: "60"})
 	b.Sandbox.AddFault(sandbox.Fault{Match: "forbidden", Status: 403, Code: "forbidden_op", Message: "Forbidden operation on group owner!"})
+	b.Sandbox.SeedUsers("frank")
 	cases := []struct {
 		name, body string
 		want       string
@@ -165,6 +166,11 @@ func TestServer_StatusOfFailures(t *testing.T) {
 		{name: "expired before its next attempt", body: strings.Replace(message("limited-ttl"), `{"type"`, `{"ttl":"5s","type"`, 1),
 			want: taskstatus.StateExpired, check: func(t *testing.T, st taskstatus.Status) {
 				require.Equal(t, "expired", st.DeadLetter.Rule)
+			}},
+		{name: "done: the user existed", body: `{"type":"user:register","payload":{"users":[{"username":"frank"}]}}`,
+			want: taskstatus.StateDone, check: func(t *testing.T, st taskstatus.Status) {
+				require.NotNil(t, st.FinishedAt)
+				require.Empty(t, st.Detail, "the outcome is known")
 			}},
 		{name: "dead-lettered", body: message("forbidden"), want: taskstatus.StateDeadLettered,
 			check: func(t *testing.T, st taskstatus.Status) {
@@ -273,5 +279,33 @@ func TestParseKeys(t *testing.T) {
 			}
 			require.Equal(t, tc.want, names)
 		})
+	}
+}
+
+func TestServer_Limits(t *testing.T) {
+	t.Parallel()
+	b := setup(t, func(c *ingest.Config) { c.MaxBodyBytes, c.MaxBatch = 4096, 2 })
+	cases := []struct {
+		name, path, body string
+		wantStatus       int
+	}{
+		{name: "body over the limit", path: "/v1/tasks", body: message(strings.Repeat("x", 5000)), wantStatus: 413},
+		{name: "batch over the maximum", path: "/v1/tasks/batch", body: "[" + message("1") + "," + message("2") + "," + message("3") + "]", wantStatus: 413},
+		{name: "batch at the maximum", path: "/v1/tasks/batch", body: "[" + message("1") + "," + message("2") + "]", wantStatus: 202},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			resp := b.do(t, http.MethodPost, tc.path, tc.body, nil)
+			require.Equal(t, tc.wantStatus, resp.Status, "%s", resp.Body)
+		})
+	}
+	metrics := b.do(t, http.MethodGet, "/metrics", "", nil)
+	require.Equal(t, http.StatusOK, metrics.Status)
+	for _, want := range []string{
+		`chatq_ingest_requests_total{route="POST /v1/tasks",status="413"} 1`,
+		`chatq_ingest_requests_total{route="POST /v1/tasks/batch",status="202"} 1`,
+		`chatq_ingest_tasks_total{replayed="false",type="message:send"} 2`,
+	} {
+		require.Contains(t, string(metrics.Body), want)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -36,7 +37,7 @@ func TestExamples(t *testing.T) {
 		"CHATQ_CLIENT_ID="+e2etest.ClientID, "CHATQ_CLIENT_SECRET="+e2etest.ClientSecret,
 		"CHATQ_POLL_INTERVAL=20ms", "CHATQ_METRICS_ADDR=", "CHATQ_LOG_FORMAT=json",
 		"CHATQ_INGEST_ADDR=127.0.0.1:0", "CHATQ_INGEST_KEYS_FILE="+keysFile)
-	url := startServe(t, bin, env)
+	url := startIngest(t, bin, env, "serve")
 	worker := exec.Command(bin, "worker")
 	worker.Env = env
 	require.NoError(t, worker.Start())
@@ -83,11 +84,11 @@ func skipped() int {
 	return n
 }
 
-// startServe starts `chatq serve` and returns its URL, from the line it
-// prints once listening.
-func startServe(t *testing.T, bin string, env []string) string {
+// startIngest starts `chatq <args>` and returns the ingest API's URL, from
+// the line it prints once listening.
+func startIngest(t *testing.T, bin string, env []string, args ...string) string {
 	t.Helper()
-	cmd := exec.Command(bin, "serve")
+	cmd := exec.Command(bin, args...)
 	cmd.Env = env
 	out, err := cmd.StdoutPipe()
 	require.NoError(t, err)
@@ -108,7 +109,7 @@ func startServe(t *testing.T, bin string, env []string) string {
 	case url := <-found:
 		return url
 	case <-time.After(e2etest.WaitTimeout):
-		t.Fatal("chatq serve did not say where it listens")
+		t.Fatalf("chatq %v did not say where the ingest API listens", args)
 		return ""
 	}
 }
@@ -119,4 +120,39 @@ func randomKey(t *testing.T) string {
 	_, err := rand.Read(b)
 	require.NoError(t, err)
 	return hex.EncodeToString(b)
+}
+
+// TestWorkerServesIngest: with CHATQ_INGEST_ENABLED=true a worker serves
+// the ingest API and its metrics join the worker's.
+func TestWorkerServesIngest(t *testing.T) {
+	t.Parallel()
+	bin := buildChatq(t)
+	f := e2etest.New(t)
+	env := append(os.Environ(),
+		"CHATQ_REDIS_URL="+f.DB.URL, "CHATQ_API_URL="+f.URL, "CHATQ_APP_KEY=org#app",
+		"CHATQ_CLIENT_ID="+e2etest.ClientID, "CHATQ_CLIENT_SECRET="+e2etest.ClientSecret,
+		"CHATQ_POLL_INTERVAL=20ms", "CHATQ_METRICS_ADDR=", "CHATQ_LOG_FORMAT=json",
+		"CHATQ_INGEST_ENABLED=true", "CHATQ_INGEST_ADDR=127.0.0.1:0")
+	url := startIngest(t, bin, env, "worker")
+	resp, err := http.Post(url+"/v1/tasks", "application/json", strings.NewReader(
+		`{"type":"message:send","payload":{"target":"users","to":["erin"],"type":"txt","body":{"msg":"from the worker's API"}}}`))
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	require.Equal(t, http.StatusAccepted, resp.StatusCode)
+	f.WaitSandbox(t, "the message delivered", func(s sandbox.Stats) bool { return s.Delivered == 1 })
+}
+
+// TestServe_RefusesPublicAddressWithoutKeys: as the monitor does.
+func TestServe_RefusesPublicAddressWithoutKeys(t *testing.T) {
+	t.Parallel()
+	bin := buildChatq(t)
+	f := e2etest.New(t)
+	cmd := exec.Command(bin, "serve")
+	cmd.Env = append(os.Environ(), "CHATQ_REDIS_URL="+f.DB.URL, "CHATQ_INGEST_ADDR=0.0.0.0:0")
+	out, err := cmd.CombinedOutput()
+	var exit *exec.ExitError
+	require.ErrorAs(t, err, &exit, "%s", out)
+	require.Equal(t, 2, exit.ExitCode(), "%s", out)
+	require.Contains(t, string(out), "CHATQ_INGEST_ADDR")
+	require.Contains(t, string(out), "CHATQ_INGEST_KEYS_FILE")
 }

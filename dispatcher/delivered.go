@@ -89,6 +89,8 @@ func (w *Worker) alreadyDelivered(ctx context.Context, r run) bool {
 		slog.String("queue", r.queue), slog.Int("attempt", r.retried+1),
 		slog.String("rule", alreadyDeliveredRule.Name), slog.String("action", policy.ActionDone.String()),
 		slog.String("reason", alreadyDeliveredRule.Reason))
-	w.done(ctx, r, OutcomeDone)
+	// Observed as done (no call now), but the marker keeps "delivered":
+	// an earlier run did deliver it, and that is what its status says.
+	w.done(ctx, r, OutcomeDelivered)
 	return true
 }

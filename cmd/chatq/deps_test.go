@@ -28,7 +28,7 @@ func TestDependencyDirection(t *testing.T) {
 		{"agora", []string{mod + "dispatcher", mod + "deadletter", mod + "policy", mod + "throttle"}},
 		// The ingest API enqueues through tasks and reads statuses through
 		// taskstatus; the worker's insides are not its business.
-		{"ingest", []string{mod + "dispatcher", mod + "agora", mod + "throttle", mod + "tokenstore", mod + "internal"}},
+		{"ingest", []string{mod + "dispatcher", mod + "agora", mod + "throttle", mod + "tokenstore", mod + "internal/cli", mod + "internal/e2etest"}},
 		{"taskstatus", []string{mod + "dispatcher", mod + "agora", mod + "throttle", mod + "ingest"}},
 	}
 	for _, tc := range cases {

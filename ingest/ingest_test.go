@@ -6,11 +6,13 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/chatq/chatq/ingest"
 	"github.com/chatq/chatq/sandbox"
+	"github.com/chatq/chatq/tasks"
 	"github.com/chatq/chatq/taskstatus"
 )
 
@@ -193,6 +195,13 @@ func TestServer_StatusOfFailures(t *testing.T) {
 	}
 	resp := b.do(t, http.MethodGet, "/v1/tasks/no-such-task", "", nil)
 	require.Equal(t, http.StatusNotFound, resp.Status)
+
+	// A task from the Go client, scheduled for later.
+	id := b.Send("later", tasks.Delay(time.Hour))
+	st := b.waitStatus(t, id, taskstatus.StateScheduled)
+	require.NotNil(t, st.NextAttemptAt)
+	require.WithinDuration(t, time.Now().Add(time.Hour), *st.NextAttemptAt, time.Minute)
+	require.Empty(t, st.EnqueuedBy, "not enqueued over HTTP")
 }
 
 func TestServer_Keys(t *testing.T) {

@@ -3,6 +3,8 @@ package cli
 import (
 	"cmp"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -10,6 +12,7 @@ import (
 	"net"
 	"os"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -24,7 +27,7 @@ import (
 )
 
 func newServeCmd(env Env) *cobra.Command {
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Serve the ingest HTTP API (enqueue tasks, read their status) until SIGTERM or SIGINT",
 		Long: `Serve the ingest API on CHATQ_INGEST_ADDR: POST /v1/tasks, POST /v1/tasks/batch,
@@ -39,12 +42,41 @@ CHATQ_INGEST_ENABLED=true.`,
 			return runServe(cmd.Context(), env)
 		},
 	}
+	cmd.AddCommand(newKeyCmd(env))
+	return cmd
+}
+
+// newKeyCmd makes an API key: the key for the client, the line for the
+// server's keys file. The key is printed once and kept nowhere.
+func newKeyCmd(env Env) *cobra.Command {
+	return &cobra.Command{
+		Use:   "new-key NAME",
+		Short: "Make an API key: print the key (give it to the client) and its line for CHATQ_INGEST_KEYS_FILE",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(_ *cobra.Command, args []string) error {
+			b := make([]byte, 32)
+			if _, err := rand.Read(b); err != nil {
+				return fmt.Errorf("making a key: %w", err)
+			}
+			key := "chatq_" + hex.EncodeToString(b)
+			line := args[0] + " " + ingest.HashKey(key)
+			if _, err := ingest.ParseKeys(strings.NewReader(line)); err != nil {
+				return usagef("NAME: %v", err)
+			}
+			fmt.Fprintln(env.Stdout, key)
+			fmt.Fprintf(env.Stderr, "the key above is printed once and kept nowhere; add this line to CHATQ_INGEST_KEYS_FILE:\n%s\n", line)
+			return nil
+		},
+	}
 }
 
 func runServe(ctx context.Context, env Env) error {
 	c, err := loadConfig()
 	if err != nil {
 		return err
+	}
+	if _, err := loadIngestKeys(c.IngestKeysFile); err != nil {
+		return err // a bad keys file is named before Redis is tried
 	}
 	conn, rdb, err := openRedis(ctx, c)
 	if err != nil {

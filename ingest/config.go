@@ -30,8 +30,8 @@ var ErrInsecure = errors.New("refusing to serve the ingest API on a non-loopback
 
 // Producer is what the server needs of a *tasks.Client.
 type Producer interface {
-	Check(taskType string, payload json.RawMessage, opts ...tasks.Option) error
-	Enqueue(ctx context.Context, taskType string, payload json.RawMessage, opts ...tasks.Option) (string, error)
+	Prepare(taskType string, payload json.RawMessage, opts ...tasks.Option) (*tasks.Prepared, error)
+	EnqueuePrepared(ctx context.Context, p *tasks.Prepared) (string, error)
 	Enqueued(ctx context.Context, taskType, key string) (string, bool, error)
 }
 

@@ -56,10 +56,10 @@ func TestServer_RedisDown(t *testing.T) {
 
 type nopProducer struct{}
 
-func (nopProducer) Check(string, json.RawMessage, ...tasks.Option) error { return nil }
-func (nopProducer) Enqueue(context.Context, string, json.RawMessage, ...tasks.Option) (string, error) {
-	return "", nil
+func (nopProducer) Prepare(string, json.RawMessage, ...tasks.Option) (*tasks.Prepared, error) {
+	return nil, nil
 }
+func (nopProducer) EnqueuePrepared(context.Context, *tasks.Prepared) (string, error) { return "", nil }
 func (nopProducer) Enqueued(context.Context, string, string) (string, bool, error) {
 	return "", false, nil
 }

@@ -17,7 +17,7 @@ const maxIdempotencyKeyBytes = 1024
 // accepted is one task the server took: its line, options and key.
 type accepted struct {
 	line tasks.Line
-	opts []tasks.Option
+	task *tasks.Prepared
 	key  string // the idempotency key; "" = none
 }
 
@@ -65,7 +65,7 @@ func (s *Server) enqueueBatch(ctx context.Context, w http.ResponseWriter, r *htt
 }
 
 // parse reads and checks the body's tasks with every check an enqueue
-// makes (tasks.ReadLines, then tasks.Client.Check with each task's
+// makes (tasks.ReadLines, then tasks.Client.Prepare with each task's
 // options), reporting every bad task.
 func (s *Server) parse(r *http.Request, req *request, batch bool) ([]accepted, *problem) {
 	header := r.Header.Get("Idempotency-Key")
@@ -105,9 +105,10 @@ func (s *Server) parse(r *http.Request, req *request, batch bool) ([]accepted, *
 	return items, nil
 }
 
-// accept builds a task's options and runs Check on it. In a batch, a
-// task without its own key gets "<Idempotency-Key>:<index>", so a batch
-// sent again with the same header enqueues nothing twice.
+// accept builds a task's options and prepares it (every check of the
+// enqueue, and the task built once). In a batch, a task without its own
+// key gets "<Idempotency-Key>:<index>", so a batch sent again with the
+// same header enqueues nothing twice.
 func (s *Server) accept(l tasks.Line, header, keyName string, batch bool) (accepted, []fieldError) {
 	it := accepted{line: l, key: l.Key}
 	var index *int
@@ -123,15 +124,16 @@ func (s *Server) accept(l tasks.Line, header, keyName string, batch bool) (accep
 	case !batch && header != "":
 		it.key = header
 	}
-	it.opts, _ = l.Options() // ReadLines checked them
+	opts, _ := l.Options() // ReadLines checked them
 	if it.key != "" && l.Key == "" {
-		it.opts = append(it.opts, tasks.Key(it.key))
+		opts = append(opts, tasks.Key(it.key))
 	}
-	it.opts = append(it.opts, tasks.Retain(s.cfg.StatusWindow))
+	opts = append(opts, tasks.Retain(s.cfg.StatusWindow))
 	if keyName != "" {
-		it.opts = append(it.opts, tasks.EnqueuedBy(keyName))
+		opts = append(opts, tasks.EnqueuedBy(keyName))
 	}
-	if err := s.cfg.Producer.Check(l.Type, l.Payload, it.opts...); err != nil {
+	var err error
+	if it.task, err = s.cfg.Producer.Prepare(l.Type, l.Payload, opts...); err != nil {
 		fe := fieldErrors(err, false)
 		for i := range fe {
 			fe[i].Index = index
@@ -152,7 +154,7 @@ func (s *Server) enqueue(ctx context.Context, it accepted) (id string, replayed 
 			return id, ok, err
 		}
 	}
-	id, err = s.cfg.Producer.Enqueue(ctx, it.line.Type, it.line.Payload, it.opts...)
+	id, err = s.cfg.Producer.EnqueuePrepared(ctx, it.task)
 	if err == nil {
 		s.metrics.accepted(it.line.Type, false)
 	}

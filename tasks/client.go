@@ -173,7 +173,7 @@ func (c *Client) decode(taskType string, payload json.RawMessage, opts []Option)
 	if !ok { // unreachable: Decode returns payload structs only
 		return nil, fmt.Errorf("tasks: Decode returned %T", v)
 	}
-	return p, nil
+	return validated{p}, nil
 }
 
 func (c *Client) enqueue(ctx context.Context, typ string, p validator, opts []Option) (string, error) {

@@ -17,7 +17,7 @@ const (
 )
 
 // tokenRequest is the body of POST /token (Easemob client_credentials grant,
-// agora-chat-rest-api-notes.md section 2a).
+// https://doc.easemob.com/product/easemob_app_token.html).
 type tokenRequest struct {
 	GrantType    string `json:"grant_type"`
 	ClientID     string `json:"client_id"`

@@ -9,7 +9,8 @@ import (
 )
 
 // maxBatch is the provider's limit of users per request for registration
-// and group membership (agora-chat-rest-api-notes.md, sections 4 and 5).
+// and group membership (https://docs.agora.io/en/agora-chat/restful-api/user-system-registration,
+// https://doc.easemob.com/document/server-side/group_manage.html).
 const maxBatch = 60
 
 // RegisterResult is the answer of a registration.

@@ -31,7 +31,7 @@ type ReconcilerParams struct {
 	// MaxPayloadBytes is the largest payload an imported record keeps
 	// whole; a larger one keeps only its first PayloadPrefixBytes, with its
 	// size and SHA-256. Default tasks.DefaultMaxPayloadBytes; the worker
-	// passes its own cap (CHATQ_MAX_PAYLOAD_BYTES).
+	// passes its own cap (dispatcher.Config.MaxPayloadBytes).
 	MaxPayloadBytes int
 	// Logger, optional.
 	Logger *slog.Logger

@@ -3,6 +3,8 @@ package dispatcher
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/chatq/chatq/tasks"
@@ -44,7 +46,9 @@ type Config struct {
 	// Ready fails until the check has run. chatq worker sets it.
 	CheckCredentials bool
 	// CredentialsVars and AppKeyVar name the settings an operator must fix
-	// when the provider rejects the credentials or does not know the app.
+	// when the provider rejects the credentials or does not know the app,
+	// in the caller's terms (chatq worker names its variables). Default
+	// "the client id and secret" and "the app key".
 	CredentialsVars string
 	AppKeyVar       string
 	// WorkerName identifies this process in dead letters. Default host:pid.
@@ -78,10 +82,10 @@ func (c Config) withDefaults() Config {
 	c.CredentialsLogInterval = orDuration(c.CredentialsLogInterval, time.Minute)
 	c.DeliveredTTL = orDuration(c.DeliveredTTL, DefaultDeliveredTTL)
 	if c.CredentialsVars == "" {
-		c.CredentialsVars = "CHATQ_CLIENT_ID and CHATQ_CLIENT_SECRET"
+		c.CredentialsVars = "the client id and secret"
 	}
 	if c.AppKeyVar == "" {
-		c.AppKeyVar = "CHATQ_APP_KEY"
+		c.AppKeyVar = "the app key"
 	}
 	if c.WorkerName == "" {
 		c.WorkerName = defaultWorkerName()
@@ -94,8 +98,8 @@ func (c Config) validate() error {
 	if c.Concurrency < 1 {
 		errs = append(errs, fmt.Errorf("field Concurrency: must be at least 1, got %d", c.Concurrency))
 	}
-	for q, w := range c.Queues {
-		if q == "" || w < 1 {
+	for _, q := range slices.Sorted(maps.Keys(c.Queues)) {
+		if w := c.Queues[q]; q == "" || w < 1 {
 			errs = append(errs, fmt.Errorf("field Queues[%q]: weight must be at least 1, got %d", q, w))
 		}
 	}
@@ -110,12 +114,15 @@ func (c Config) validate() error {
 		errs = append(errs, fmt.Errorf("field DeliveredTTL: must be at least %s (asynq's recovery window) or negative (no markers), got %s",
 			MinDeliveredTTL, c.DeliveredTTL))
 	}
-	for name, d := range map[string]time.Duration{
-		"PollInterval": c.PollInterval, "ShutdownTimeout": c.ShutdownTimeout,
-		"DeferMaxAge": c.DeferMaxAge, "CredentialsLogInterval": c.CredentialsLogInterval,
+	for _, f := range []struct {
+		name string
+		d    time.Duration
+	}{
+		{"PollInterval", c.PollInterval}, {"ShutdownTimeout", c.ShutdownTimeout},
+		{"DeferMaxAge", c.DeferMaxAge}, {"CredentialsLogInterval", c.CredentialsLogInterval},
 	} {
-		if d < 0 {
-			errs = append(errs, fmt.Errorf("field %s: must not be negative, got %s", name, d))
+		if f.d < 0 {
+			errs = append(errs, fmt.Errorf("field %s: must not be negative, got %s", f.name, f.d))
 		}
 	}
 	return errors.Join(errs...)

@@ -40,7 +40,7 @@ func TestWorker_CheckCredentialsAtStart(t *testing.T) {
 	}{
 		{name: "accepted", wantInLog: "credentials checked at start"},
 		{name: "wrong secret", secret: "not-the-workers-secret", wantErr: dispatcher.ErrCredentialsRejected,
-			wantInLog: "check CHATQ_CLIENT_ID and CHATQ_CLIENT_SECRET"},
+			wantInLog: "check the client id and secret"},
 		{name: "provider down: no verdict, ready", fault: &sandbox.Fault{Endpoint: sandbox.EndpointToken, Status: 503, Times: 1},
 			wantInLog: "credentials not checked at start"},
 	}

@@ -12,32 +12,14 @@ import (
 
 	"github.com/chatq/chatq/deadletter"
 	"github.com/chatq/chatq/dispatcher"
-	"github.com/chatq/chatq/internal/e2etest"
 	"github.com/chatq/chatq/policy"
 	"github.com/chatq/chatq/sandbox"
 	"github.com/chatq/chatq/tasks"
 )
 
-// setupWithResolver is setup with a deadletter.Resolver wired as the
-// worker's OnFinished hook, as chatq worker wires it.
-func setupWithResolver(t *testing.T) (*harness, *deadletter.Resolver) {
-	t.Helper()
-	var res *deadletter.Resolver
-	h := setup(t, func(o *e2etest.Options) {
-		o.NoStart = true
-		o.OnFinished = func(id string) { res.Note(id) }
-	})
-	res = deadletter.NewResolver(deadletter.ResolverParams{Store: h.Store, Interval: 10 * time.Millisecond})
-	var wg sync.WaitGroup
-	res.Start(&wg)
-	h.Worker.Start()
-	t.Cleanup(func() { h.Worker.Stop(); res.Shutdown(); wg.Wait() })
-	return h, res
-}
-
 func TestWorker_ArchivedTaskRunFromAsynqmonIsResolved(t *testing.T) {
 	t.Parallel()
-	h, _ := setupWithResolver(t)
+	h := setup(t) // the worker runs its resolver, as chatq worker does (app.New)
 	ctx := context.Background()
 	h.Sandbox.AddFault(sandbox.Fault{Match: "resolve-me", Status: 403, Code: "forbidden_op", Message: "Forbidden operation on group owner!", Times: 1})
 	id := h.Send("resolve-me")

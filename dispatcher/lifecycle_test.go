@@ -131,7 +131,7 @@ func TestWorker_RejectedCredentialsDeferThenDeadLetter(t *testing.T) {
 	evs := h.Events.WaitFinal(t, id)
 	require.Equal(t, []dispatcher.Outcome{dispatcher.OutcomeCredentials, dispatcher.OutcomeCredentials, dead}, e2etest.Outcomes(evs))
 	require.ErrorIs(t, h.Worker.Ready(), dispatcher.ErrCredentialsRejected)
-	require.Contains(t, h.Logs.String(), "CHATQ_CLIENT_ID and CHATQ_CLIENT_SECRET", "the log names what to fix")
+	require.Contains(t, h.Logs.String(), "check the client id and secret", "the log names what to fix")
 	require.Zero(t, h.Sandbox.Stats().Calls["send_message"], "no call without a token")
 	rec, err := h.Store.Get(context.Background(), id)
 	require.NoError(t, err)
@@ -157,7 +157,7 @@ func TestWorker_UnknownAppIsACredentialsProblem(t *testing.T) {
 	evs := h.Events.WaitFinal(t, id)
 	require.Equal(t, []dispatcher.Outcome{dispatcher.OutcomeCredentials, dispatcher.OutcomeCredentials, delivered}, e2etest.Outcomes(evs))
 	require.Equal(t, 1, evs[len(evs)-1].Attempt, "no retry spent on a configuration error")
-	require.Contains(t, h.Logs.String(), "CHATQ_APP_KEY")
+	require.Contains(t, h.Logs.String(), "check the app key")
 }
 
 func TestWorker_TokenEndpointOutageIsRetried(t *testing.T) {

@@ -18,7 +18,7 @@ type payloadTooLargeError struct {
 }
 
 func (e *payloadTooLargeError) Error() string {
-	return fmt.Sprintf("payload of %d bytes is over the %d-byte cap (CHATQ_MAX_PAYLOAD_BYTES); not decoded", e.size, e.max)
+	return fmt.Sprintf("payload of %d bytes is over the %d-byte cap (the worker's MaxPayloadBytes); not decoded", e.size, e.max)
 }
 
 // refused is the verdict on a payload the worker will not run: too large,

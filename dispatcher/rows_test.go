@@ -17,7 +17,7 @@ import (
 
 // docRow is one documented provider answer and what chatq must do with it.
 // The rows follow the provider's HTTP status code page (and, where marked,
-// the API notes) one for one.
+// its message-management page) one for one, as policy/defaults.go does.
 type docRow struct {
 	status   int
 	code     string
@@ -59,7 +59,7 @@ var documentedRows = []docRow{
 	{400, "", "too many get presences", "", dead},
 	{400, "", "too many unsub presences", "", dead},
 	{400, "", "too many queries", "", defer_},
-	// 400 message_send_error (API notes §3a)
+	// 400 message_send_error (https://docs.agora.io/en/agora-chat/restful-api/message-management)
 	{400, "message_send_error", "param from can't be empty", "", dead},
 	{400, "message_send_error", "param to can't be empty", "", dead},
 	{400, "message_send_error", "param ext must be JSONObject", "", dead},

@@ -15,7 +15,7 @@ var (
 		Name:   "payload-too-large",
 		Action: policy.ActionDeadLetter,
 		Reason: "payload too large",
-		Doc:    "chatq: the payload is over Config.MaxPayloadBytes (CHATQ_MAX_PAYLOAD_BYTES); it is not decoded",
+		Doc:    "chatq: the payload is over Config.MaxPayloadBytes; it is not decoded",
 	}
 	unknownTypeRule = policy.Rule{
 		Name:   "unknown-type",

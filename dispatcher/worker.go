@@ -96,12 +96,15 @@ func New(cfg Config, d Deps) (*Worker, error) {
 
 func (d Deps) validate() error {
 	var errs []error
-	for name, missing := range map[string]bool{
-		"Redis": d.Redis == nil, "RDB": d.RDB == nil, "API": d.API == nil, "Tokens": d.Tokens == nil,
-		"Policy": d.Policy == nil, "DeadLetters": d.DeadLetters == nil,
+	for _, f := range []struct {
+		name    string
+		missing bool
+	}{
+		{"Redis", d.Redis == nil}, {"RDB", d.RDB == nil}, {"API", d.API == nil}, {"Tokens", d.Tokens == nil},
+		{"Policy", d.Policy == nil}, {"DeadLetters", d.DeadLetters == nil},
 	} {
-		if missing {
-			errs = append(errs, fmt.Errorf("field %s: required", name))
+		if f.missing {
+			errs = append(errs, fmt.Errorf("field %s: required", f.name))
 		}
 	}
 	return errors.Join(errs...)

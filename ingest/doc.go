@@ -1,7 +1,7 @@
 // Package ingest is chatq's HTTP API for producers in any language: it
 // enqueues tasks (one, or a batch validated whole before any is enqueued)
 // with the same validation, idempotency keys and expiry as the Go client
-// (tasks.Client, and tasks.ReadLines for the shape of a task object), and
+// (tasks.Client, and internal/taskline for the shape of a task object), and
 // answers where a task is (taskstatus).
 //
 // Routes: POST /v1/tasks, POST /v1/tasks/batch, GET /v1/tasks/{id}, GET

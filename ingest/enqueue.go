@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/chatq/chatq/internal/taskline"
 	"github.com/chatq/chatq/tasks"
 )
 
@@ -16,7 +17,7 @@ const maxIdempotencyKeyBytes = 1024
 
 // accepted is one task the server took: its line, options and key.
 type accepted struct {
-	line tasks.Line
+	line taskline.Line
 	task *tasks.Prepared
 	key  string // the idempotency key; "" = none
 }
@@ -65,7 +66,7 @@ func (s *Server) enqueueBatch(ctx context.Context, w http.ResponseWriter, r *htt
 }
 
 // parse reads and checks the body's tasks with every check an enqueue
-// makes (tasks.ReadLines, then tasks.Client.Prepare with each task's
+// makes (taskline.Read, then tasks.Client.Prepare with each task's
 // options), reporting every bad task.
 func (s *Server) parse(r *http.Request, req *request, batch bool) ([]accepted, *problem) {
 	header := r.Header.Get("Idempotency-Key")
@@ -84,7 +85,7 @@ func (s *Server) parse(r *http.Request, req *request, batch bool) ([]accepted, *
 		return nil, &problem{Type: problemTooLarge, Title: "batch too large", Status: http.StatusRequestEntityTooLarge,
 			Detail: fmt.Sprintf("a batch holds at most %d tasks, got %d: split it", s.cfg.MaxBatch, n)}
 	}
-	lines, err := tasks.ReadLines(bytes.NewReader(text), s.cfg.Limits)
+	lines, err := taskline.Read(bytes.NewReader(text), s.cfg.Limits)
 	req.tasks = len(lines)
 	var errs []fieldError
 	if err != nil {
@@ -109,7 +110,7 @@ func (s *Server) parse(r *http.Request, req *request, batch bool) ([]accepted, *
 // enqueue, and the task built once). In a batch, a task without its own
 // key gets "<Idempotency-Key>:<index>", so a batch sent again with the
 // same header enqueues nothing twice.
-func (s *Server) accept(l tasks.Line, header, keyName string, batch bool) (accepted, []fieldError) {
+func (s *Server) accept(l taskline.Line, header, keyName string, batch bool) (accepted, []fieldError) {
 	it := accepted{line: l, key: l.Key}
 	var index *int
 	if batch {
@@ -124,7 +125,7 @@ func (s *Server) accept(l tasks.Line, header, keyName string, batch bool) (accep
 	case !batch && header != "":
 		it.key = header
 	}
-	opts, _ := l.Options() // ReadLines checked them
+	opts, _ := l.Options() // taskline checked them
 	if it.key != "" && l.Key == "" {
 		opts = append(opts, tasks.Key(it.key))
 	}

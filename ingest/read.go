@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 
+	"github.com/chatq/chatq/internal/taskline"
 	"github.com/chatq/chatq/tasks"
 )
 
@@ -25,7 +26,7 @@ func (s *Server) readBody(r *http.Request) ([]byte, *problem) {
 	return b, nil
 }
 
-// taskLines turns a body into JSON lines for tasks.ReadLines, which does
+// taskLines turns a body into JSON lines for taskline.Read, which does
 // the same checks as `chatq enqueue -f`: one task object (compacted to one
 // line, so it may be pretty-printed), a JSON array of them (one line
 // each), or NDJSON (as is). Line n is the task of index n-1; in NDJSON,
@@ -67,13 +68,13 @@ func arrayLines(body []byte) ([]byte, int, *problem) {
 	return buf.Bytes(), len(items), nil
 }
 
-// fieldErrors turns ReadLines' or Check's errors into field errors; index
+// fieldErrors turns taskline's or Prepare's errors into field errors; index
 // says whether to name the task.
 func fieldErrors(err error, index bool) []fieldError {
 	var out []fieldError
 	for _, e := range unjoin(err) {
 		fe := fieldError{Rule: e.Error()}
-		var le *tasks.LineError
+		var le *taskline.LineError
 		if errors.As(e, &le) {
 			fe.Rule = le.Err.Error()
 			if index {

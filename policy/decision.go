@@ -3,7 +3,9 @@ package policy
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -65,8 +67,8 @@ func (c Config) validate() error {
 	if c.MaxRetryAfter < 0 {
 		return fieldErr("MaxRetryAfter", errors.New("must be >= 0"))
 	}
-	for class, b := range c.Backoff {
-		if field, err := b.validate(); err != nil {
+	for _, class := range slices.Sorted(maps.Keys(c.Backoff)) {
+		if field, err := c.Backoff[class].validate(); err != nil {
 			return fieldErr(fmt.Sprintf("Backoff[%q].%s", class, field), err)
 		}
 	}

@@ -1,9 +1,10 @@
 package policy
 
-// Provenance for the Doc field. "page" is the provider's HTTP status codes page
-// (/work/shared/reference/agora-chat-http-status-codes.txt,
-// https://docs.agora.io/en/agora-chat/reference/http-status-codes); "notes" is
-// the research notes (/work/shared/reference/agora-chat-rest-api-notes.md).
+// Provenance for the Doc field: the provider's public pages. "status-codes
+// page" is https://docs.agora.io/en/agora-chat/reference/http-status-codes,
+// whose tables most rows copy; the other rows cite the page that documents
+// their wording or their advice. The sandbox answers with the same bodies
+// (sandbox/errors.go), and dispatcher/rows_test.go drives every row.
 const (
 	docPage400 = "status-codes page, 400 Bad Request table"
 	docPage401 = "status-codes page, 401 Unauthorized table"
@@ -14,6 +15,14 @@ const (
 	docPage429 = "status-codes page, 429 Too Many Requests table"
 	docPage500 = "status-codes page, 500 Internal Server Error table"
 	docPage5xx = "status-codes page, 5xx section: retry, then open a ticket"
+
+	docMessages = "https://docs.agora.io/en/agora-chat/restful-api/message-management"
+	docUsers    = "https://docs.agora.io/en/agora-chat/restful-api/user-system-registration"
+	docOverview = "https://docs.agora.io/en/agora-chat/restful-api/restful-overview"
+	docLimits   = "https://docs.agora.io/en/api-reference/api-ref/im/limitations"
+	docToken    = "https://doc.easemob.com/product/easemob_app_token.html"
+	docErrors   = "https://doc.easemob.com/document/server-side/error.html"
+	docGroups   = "https://doc.easemob.com/document/server-side/group_manage.html"
 )
 
 // Types used by the rows below. They mirror package tasks, which policy does
@@ -70,7 +79,7 @@ var defaultRules = []Rule{
 		Message: "Application {app} Entity user requires that property named 'username' be unique, value of {username} exists.",
 		Action:  ActionDone, Reason: "user already exists", Doc: docPage400},
 	{Name: "400-duplicate-user-any-message", Status: "400", Code: "duplicate_unique_property_exists", Types: []string{typeRegisterUsers},
-		Action: ActionDone, Reason: "user already exists", Doc: "notes §4: batch variant \"the same user XXX has a different password\""},
+		Action: ActionDone, Reason: "user already exists", Doc: docUsers + " (batch variant: \"the same user XXX has a different password\")"},
 	{Name: "400-set-presence-failed", Status: "400", Code: CodeNone, Message: "set presence failed",
 		Action: ActionRetry, Class: ClassTransient, Reason: "setting presence failed", Doc: docPage400},
 	{Name: "400-presence-ext-too-big", Status: "400", Code: CodeNone, Message: "ext is too big",
@@ -88,24 +97,25 @@ var defaultRules = []Rule{
 	{Name: "400-too-many-queries", Status: "400", Code: CodeNone, Message: "too many queries",
 		Action: ActionDefer, Class: ClassTransient, Reason: "call frequency over the limit (rate limit reported as 400)", Doc: docPage400},
 	{Name: "400-invalid-request-body", Status: "400", Code: "invalid_request_body",
-		Action: ActionDeadLetter, PayloadFault: true, Reason: "request body is invalid", Doc: "notes §3a"},
+		Action: ActionDeadLetter, PayloadFault: true, Reason: "request body is invalid", Doc: docMessages},
 	{Name: "400-send-from-empty", Status: "400", Code: "message_send_error", Message: "param from can't be empty",
-		Action: ActionDeadLetter, PayloadFault: true, Reason: "message sender is empty", Doc: "notes §3a"},
+		Action: ActionDeadLetter, PayloadFault: true, Reason: "message sender is empty", Doc: docMessages},
 	{Name: "400-send-to-empty", Status: "400", Code: "message_send_error", Message: "param to can't be empty",
-		Action: ActionDeadLetter, PayloadFault: true, Reason: "message recipients are empty", Doc: "notes §3a"},
+		Action: ActionDeadLetter, PayloadFault: true, Reason: "message recipients are empty", Doc: docMessages},
 	{Name: "400-send-type-empty", Status: "400", Code: "message_send_error", Message: "param type can't be empty",
-		Action: ActionDeadLetter, PayloadFault: true, Reason: "message type is empty", Doc: "notes §3a"},
+		Action: ActionDeadLetter, PayloadFault: true, Reason: "message type is empty", Doc: docMessages},
 	{Name: "400-send-body-empty", Status: "400", Code: "message_send_error", Message: "param body can't be empty",
-		Action: ActionDeadLetter, PayloadFault: true, Reason: "message body is empty", Doc: "notes §3a"},
+		Action: ActionDeadLetter, PayloadFault: true, Reason: "message body is empty", Doc: docMessages},
 	{Name: "400-send-ext-not-object", Status: "400", Code: "message_send_error", Message: "param ext must be JSONObject",
-		Action: ActionDeadLetter, PayloadFault: true, Reason: "message ext is not a JSON object", Doc: "notes §3a"},
+		Action: ActionDeadLetter, PayloadFault: true, Reason: "message ext is not a JSON object", Doc: docMessages},
 	{Name: "400-send-too-many-recipients", Status: "400", Code: "message_send_error", Message: "params to's size can't exceed limit {limit}",
-		Action: ActionDeadLetter, PayloadFault: true, Reason: "too many message recipients", Doc: "notes §3a"},
+		Action: ActionDeadLetter, PayloadFault: true, Reason: "too many message recipients", Doc: docMessages},
 	{Name: "400-send-message-too-large", Status: "400", Code: "message_send_error", Message: "message is too large",
-		Action: ActionDeadLetter, PayloadFault: true, Reason: "message body too large", Doc: "notes §3a"},
+		Action: ActionDeadLetter, PayloadFault: true, Reason: "message body too large", Doc: docMessages},
 
 	// 401: the app token was refused; a fresh one fixes it. The status row
-	// catches the other wordings in notes §4 ("token is illegal.", …).
+	// catches the other wordings of the user-registration page ("token is
+	// illegal.", …).
 	{Name: "401-registration-not-open", Status: "401", Code: "unauthorized", Message: "Registration is not open, please contact the app admin.",
 		Action: ActionRefresh, Reason: "app token missing or expired", Doc: docPage401},
 	{Name: "401-expired-token", Status: "401", Code: "unauthorized", Message: "Unable to authenticate due to expired access token.",
@@ -115,7 +125,7 @@ var defaultRules = []Rule{
 	{Name: "401-foreign-token", Status: "401", Code: "auth_bad_access_token", Message: "Unable to authenticate.",
 		Action: ActionRefresh, Reason: "app token not issued by this server", Doc: docPage401},
 	{Name: "401", Status: "401",
-		Action: ActionRefresh, Reason: "app token rejected", Doc: "notes §2a: on 401 fetch a new token"},
+		Action: ActionRefresh, Reason: "app token rejected", Doc: docToken + ": on 401 fetch a new token"},
 
 	// 403: group states that already hold are done; quotas are deferred.
 	{Name: "403-already-member", Status: "403", Code: "forbidden_op", Types: []string{typeAddMembers},
@@ -141,9 +151,9 @@ var defaultRules = []Rule{
 		Action: ActionDeadLetter, Reason: "inviter has too many contacts", Doc: docPage403},
 	{Name: "403-message-send-reach-limit", Status: "403", Code: "message_send_error", Types: []string{typeSendMessage},
 		Message: "message send reach limit",
-		Action:  ActionDefer, Class: ClassTransient, Reason: "message quota reached", Doc: "notes §3a, §7"},
+		Action:  ActionDefer, Class: ClassTransient, Reason: "message quota reached", Doc: docMessages + "; " + docLimits},
 	{Name: "403-message-send-forbidden-for-url", Status: "403", Types: []string{typeSendMessage}, Message: "Forbidden for url: {url}",
-		Action: ActionDefer, Class: ClassTransient, Reason: "message quota reached (older wording)", Doc: "notes §7"},
+		Action: ActionDefer, Class: ClassTransient, Reason: "message quota reached (older wording)", Doc: docLimits},
 	{Name: "403", Status: "403",
 		Action: ActionDeadLetter, Reason: "operation forbidden", Doc: docPage403},
 
@@ -153,13 +163,13 @@ var defaultRules = []Rule{
 		Message: "Could not find application for {org_url} from URI: {app_url}/token.",
 		Action:  ActionCredentials, Class: ClassSlow, Reason: "organization or application not found", Doc: docPage404},
 	{Name: "404-org-app-not-found-any-message", Status: "404", Code: "organization_application_not_found",
-		Action: ActionCredentials, Class: ClassSlow, Reason: "organization or application not found", Doc: "notes §1"},
+		Action: ActionCredentials, Class: ClassSlow, Reason: "organization or application not found", Doc: docOverview},
 	{Name: "404-already-gone", Status: "404", Code: "service_resource_not_found", Types: []string{typeDeleteGroup, typeRemoveMembers},
 		Message: "Service resource not found.",
 		Action:  ActionDone, Reason: "already gone", Doc: docPage404 + " (both service_resource_not_found rows)"},
 	{Name: "404-group-already-gone", Status: "404", Code: "service_resource_not_found", Types: []string{typeDeleteGroup, typeRemoveMembers},
 		Message: "do not find this group:{group_id}",
-		Action:  ActionDone, Reason: "already gone", Doc: "notes §5, §6"},
+		Action:  ActionDone, Reason: "already gone", Doc: docGroups + "; " + docErrors},
 	{Name: "404-service-resource-not-found", Status: "404", Code: "service_resource_not_found", Message: "Service resource not found.",
 		Action: ActionDeadLetter, Reason: "user, group or room not found", Doc: docPage404 + " (both service_resource_not_found rows)"},
 	{Name: "404-user-not-found", Status: "404", Code: "resource_not_found", Message: "username {username} doesn't exist",
@@ -171,23 +181,23 @@ var defaultRules = []Rule{
 		Action: ActionDeadLetter, Reason: "file expired", Doc: docPage404},
 
 	{Name: "405", Status: "405", Action: ActionDeadLetter, Reason: "method not allowed", Doc: "status-codes page, 405 Method Not Allowed"},
-	{Name: "408", Status: "408", Action: ActionRetry, Class: ClassTransient, Reason: "request timed out", Doc: "status-codes page, 408 Request Timeout; notes §6: resend"},
+	{Name: "408", Status: "408", Action: ActionRetry, Class: ClassTransient, Reason: "request timed out", Doc: "status-codes page, 408 Request Timeout; " + docErrors + ": resend"},
 	{Name: "413-file-too-large", Status: "413", Code: "file exceeding maximum limit", Message: "the file size exceeds the maximum limit.",
 		Action: ActionDeadLetter, PayloadFault: true, Reason: "attachment too large", Doc: docPage413},
-	{Name: "413", Status: "413", Action: ActionDeadLetter, PayloadFault: true, Reason: "payload too large", Doc: docPage413 + "; notes §3a (message over 5 KB)"},
+	{Name: "413", Status: "413", Action: ActionDeadLetter, PayloadFault: true, Reason: "payload too large", Doc: docPage413 + "; " + docMessages + " (message over 5 KB)"},
 	{Name: "415-web-application", Status: "415", Code: "web_application", Message: "Unsupported Media Type.",
 		Action: ActionDeadLetter, Reason: "unsupported media type", Doc: docPage415},
 	{Name: "415", Status: "415", Action: ActionDeadLetter, Reason: "unsupported media type", Doc: docPage415},
 
 	// 429: per-second limits clear soon (defer, not a failure); plan caps do not.
 	{Name: "429-reach-limit", Status: "429", Code: "reach_limit", Message: "This request has reached api limit.",
-		Action: ActionDefer, Class: ClassTransient, Reason: "API call rate limit", Doc: docPage429 + "; notes §7"},
+		Action: ActionDefer, Class: ClassTransient, Reason: "API call rate limit", Doc: docPage429 + "; " + docLimits},
 	{Name: "429-resource-limited", Status: "429", Code: "resource_limited",
 		Message: "You have exceeded the limit of the {pricing_plan} edition. Please upgrade to higher edition.",
-		Action:  ActionRetry, Class: ClassSlow, Reason: "pricing plan limit exceeded", Doc: docPage429 + "; notes §7: not transient"},
+		Action:  ActionRetry, Class: ClassSlow, Reason: "pricing plan limit exceeded", Doc: docPage429 + "; " + docLimits + ": not transient"},
 	{Name: "429-resource-limited-any-message", Status: "429", Code: "resource_limited",
-		Action: ActionRetry, Class: ClassSlow, Reason: "pricing plan limit exceeded", Doc: "notes §4 (registered-user cap), §7"},
-	{Name: "429", Status: "429", Action: ActionDefer, Class: ClassTransient, Reason: "rate limited", Doc: docPage429 + "; notes §6 (legacy: pause and retry)"},
+		Action: ActionRetry, Class: ClassSlow, Reason: "pricing plan limit exceeded", Doc: docUsers + " (registered-user cap); " + docLimits},
+	{Name: "429", Status: "429", Action: ActionDefer, Class: ClassTransient, Reason: "rate limited", Doc: docPage429 + "; " + docErrors + " (legacy: pause and retry)"},
 
 	// 5xx: retry, except the 500s that mean our request is wrong.
 	{Name: "500-no-full-text-index", Status: "500", Code: "no_full_text_index",
@@ -200,9 +210,9 @@ var defaultRules = []Rule{
 	{Name: "500", Status: "500", Action: ActionRetry, Class: ClassTransient, Reason: "server error", Doc: docPage5xx},
 	{Name: "501", Status: "501", Action: ActionDeadLetter, Reason: "not implemented", Doc: "status-codes page, 501 Not Implemented"},
 	{Name: "502", Status: "502", Action: ActionRetry, Class: ClassTransient, Reason: "bad gateway", Doc: docPage5xx},
-	{Name: "503", Status: "503", Action: ActionRetry, Class: ClassTransient, Reason: "service unavailable", Doc: docPage5xx + "; notes §6"},
+	{Name: "503", Status: "503", Action: ActionRetry, Class: ClassTransient, Reason: "service unavailable", Doc: docPage5xx + "; " + docErrors},
 	{Name: "504", Status: "504", Action: ActionRetry, Class: ClassTransient, Reason: "gateway timeout", Doc: docPage5xx},
-	{Name: "network", Status: "network", Action: ActionRetry, Class: ClassTransient, Reason: "network error", Doc: "notes §6: retry on timeout"},
+	{Name: "network", Status: "network", Action: ActionRetry, Class: ClassTransient, Reason: "network error", Doc: docErrors + ": retry on timeout"},
 
 	// Fallbacks: these also apply to token-endpoint failures.
 	{Name: "4xx", Status: "4xx", Action: ActionDeadLetter, Reason: "client error", Doc: "status-codes page, 4xx section"},
@@ -212,21 +222,21 @@ var defaultRules = []Rule{
 	// Token endpoint: the token request failed; the task itself is fine and
 	// waits (credentials, defer) or retries.
 	{Name: "token-400-invalid-grant", Status: "400", Code: "invalid_grant", Token: true,
-		Action: ActionCredentials, Class: ClassSlow, Reason: "client id or secret rejected", Doc: docPage400 + "; notes §2a"},
+		Action: ActionCredentials, Class: ClassSlow, Reason: "client id or secret rejected", Doc: docPage400 + "; " + docToken},
 	{Name: "token-401", Status: "401", Token: true,
-		Action: ActionCredentials, Class: ClassSlow, Reason: "token request unauthorized", Doc: docPage401 + "; notes §2"},
+		Action: ActionCredentials, Class: ClassSlow, Reason: "token request unauthorized", Doc: docPage401 + "; " + docToken},
 	{Name: "token-404-org-app-not-found", Status: "404", Code: "organization_application_not_found", Token: true,
-		Action: ActionCredentials, Class: ClassSlow, Reason: "organization or application not found", Doc: docPage404 + "; notes §1"},
+		Action: ActionCredentials, Class: ClassSlow, Reason: "organization or application not found", Doc: docPage404 + "; " + docOverview},
 	{Name: "token-408", Status: "408", Token: true,
 		Action: ActionRetry, Class: ClassTransient, Reason: "token request timed out", Doc: "status-codes page, 408 Request Timeout"},
 	{Name: "token-429", Status: "429", Token: true,
-		Action: ActionDefer, Class: ClassTransient, Reason: "token endpoint rate limited", Doc: "notes §2a: 300 req/s, do not request too often"},
+		Action: ActionDefer, Class: ClassTransient, Reason: "token endpoint rate limited", Doc: docToken + ": 300 req/s, do not request too often"},
 	{Name: "token-4xx", Status: "4xx", Token: true,
-		Action: ActionCredentials, Class: ClassSlow, Reason: "token request rejected", Doc: "notes §2: a refused token request is a configuration problem"},
+		Action: ActionCredentials, Class: ClassSlow, Reason: "token request rejected", Doc: docToken + ": a refused token request is a configuration problem"},
 	{Name: "token-5xx", Status: "5xx", Token: true,
 		Action: ActionRetry, Class: ClassTransient, Reason: "token endpoint server error", Doc: docPage5xx},
 	{Name: "token-network", Status: "network", Token: true,
-		Action: ActionRetry, Class: ClassTransient, Reason: "token endpoint unreachable", Doc: "notes §6: retry on timeout"},
+		Action: ActionRetry, Class: ClassTransient, Reason: "token endpoint unreachable", Doc: docErrors + ": retry on timeout"},
 }
 
 // DefaultRules returns a copy of the rows chatq ships, in table order.

@@ -7,7 +7,7 @@ import (
 )
 
 // defaultCase is one failure and the default row that must decide it. The
-// messages are the provider's real wordings where the notes record them, so
+// messages are the provider's real wordings where its pages record them, so
 // the normalisation is exercised too.
 type defaultCase struct {
 	wantRule   string

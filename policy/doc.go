@@ -10,7 +10,7 @@
 // # Rows
 //
 // The table is data: [DefaultRules] lists one [Rule] per case documented on the
-// provider's "HTTP status codes" page and in the research notes, each with a
+// provider's "HTTP status codes" page and its other public pages, each with a
 // Doc field that cites its source. Operators can add or replace rows with a
 // JSON or YAML file ([LoadRules], [NewTable]).
 //

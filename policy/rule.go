@@ -37,7 +37,8 @@ type Rule struct {
 	PayloadFault bool `json:"payload_fault,omitempty" yaml:"payload_fault,omitempty"`
 	// Reason is one human line ("user already exists").
 	Reason string `json:"reason" yaml:"reason"`
-	// Doc is the provenance ("status-codes page, 400 table", "notes §7").
+	// Doc is the provenance: the provider's page the row comes from
+	// ("status-codes page, 400 table", a URL).
 	Doc string `json:"doc,omitempty" yaml:"doc,omitempty"`
 }
 

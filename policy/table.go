@@ -28,7 +28,7 @@ type compiledRule struct {
 	msg      pattern
 	hasMsg   bool
 	fallback bool // a class or "*" row with no code, message or types: also applies to token failures
-	override bool // from the overrides (CHATQ_POLICY_FILE): wins over every default row
+	override bool // from the overrides (a policy file): wins over every default row
 	order    int
 }
 

@@ -60,7 +60,7 @@ func exceptionFor(code string) string {
 }
 
 // Errors with a fixed text. Their messages are the provider's documented
-// wording (reference/agora-chat-http-status-codes.txt).
+// wording (https://docs.agora.io/en/agora-chat/reference/http-status-codes).
 var (
 	errExpiredToken      = &apiError{http.StatusUnauthorized, "unauthorized", "Unable to authenticate due to expired access token."}
 	errRegistrationShut  = &apiError{http.StatusUnauthorized, "unauthorized", "Registration is not open, please contact the app admin."}

@@ -16,7 +16,7 @@ import (
 
 // SelfSignedCert returns a certificate for hosts (names or IP addresses),
 // signed by its own key and valid for validFor, and the same certificate as
-// PEM for clients to trust (chatq's CHATQ_API_CA_FILE). It lets the sandbox
+// PEM for clients to trust (chatq's API CA file setting). It lets the sandbox
 // speak HTTPS, the production case, where each new connection costs a TLS
 // handshake.
 func SelfSignedCert(hosts []string, validFor time.Duration) (tls.Certificate, []byte, error) {

@@ -20,7 +20,7 @@ type bodyField struct {
 }
 
 // bodyFields lists the required body fields per message type
-// (agora-chat-rest-api-notes.md, section 3a). custom has no required field;
+// (https://docs.agora.io/en/agora-chat/restful-api/message-management). custom has no required field;
 // its optional fields are checked by customBody.
 var bodyFields = map[string][]bodyField{
 	"txt":    {{"msg", textField}},

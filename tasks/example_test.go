@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/hibiken/asynq"
@@ -226,19 +225,4 @@ func ExampleDecode() {
 	// Output:
 	// {GroupID:1 NewOwner:bob} <nil>
 	// group:owner:transfer: field "group_id": must be a string, got JSON number
-}
-
-func ExampleReadLines() {
-	in := strings.NewReader(`# chatq enqueue -f
-{"type":"group:delete","payload":{"group_id":"1"}}
-{"type":"message:send","payload":{"target":"chatrooms","to":["r1"],"type":"img","body":{}}}
-{"type":"group:remove","payload":{}}
-`)
-	lines, err := tasks.ReadLines(in, tasks.Limits{})
-	fmt.Println(len(lines), "good line(s)")
-	fmt.Println(err)
-	// Output:
-	// 1 good line(s)
-	// line 3: message:send: field "body.url": is required
-	// line 4: field "type": unknown task type "group:remove"; want one of message:send, user:register, group:create, group:delete, group:members:add, group:members:remove, group:owner:transfer
 }

@@ -2,6 +2,8 @@ package tasks
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 )
 
@@ -74,9 +76,11 @@ func Deadline(headers map[string]string) (at time.Time, ok bool, err error) {
 	return at, true, nil
 }
 
-// checkExpiryDefaults validates ClientConfig.ExpiryDefaults.
+// checkExpiryDefaults validates ClientConfig.ExpiryDefaults, in type
+// order, so that the error is the same on every run.
 func checkExpiryDefaults(m map[string]time.Duration) error {
-	for typ, d := range m {
+	for _, typ := range slices.Sorted(maps.Keys(m)) {
+		d := m[typ]
 		if _, ok := kindOf(typ); !ok {
 			return fmt.Errorf("ExpiryDefaults: unknown task type %q", typ)
 		}

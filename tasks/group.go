@@ -7,7 +7,7 @@ import (
 	"github.com/hibiken/asynq"
 )
 
-// Group limits (agora-chat-rest-api-notes.md, section 5).
+// Group limits (https://doc.easemob.com/document/server-side/group_manage.html).
 const (
 	maxGroupName    = 128  // characters
 	maxDescription  = 512  // characters

@@ -28,7 +28,7 @@ const (
 )
 
 // maxRecipients is the provider's per-request limit on len(To) per target
-// (agora-chat-rest-api-notes.md, section 3a).
+// (https://docs.agora.io/en/agora-chat/restful-api/message-management).
 var maxRecipients = map[string]int{targetUsers: 600, targetGroups: 3, targetRooms: 10}
 
 // Validate checks p against the rules of the provider's send-message API and

@@ -1,7 +1,7 @@
 package tasks
 
 // DefaultMaxPayloadBytes is the default cap on the payload a worker decodes
-// (CHATQ_MAX_PAYLOAD_BYTES): 1 MiB. With the default limits the largest
+// (dispatcher.Config.MaxPayloadBytes): 1 MiB. With the default limits the largest
 // valid payload is LargestPayload(Limits{}) = 260,648 bytes (a group:create
 // with 3,000 members; a message to 600 users with 40,960 bytes of body and
 // ext is at most 81,672), so the cap is four times that, and it still holds

@@ -3,8 +3,8 @@ package tasks
 import "github.com/hibiken/asynq"
 
 // maxBatch is the provider's limit on users per batch request: registering
-// users, adding or removing group members (agora-chat-rest-api-notes.md,
-// sections 4 and 5).
+// users, adding or removing group members (https://docs.agora.io/en/agora-chat/restful-api/user-system-registration,
+// https://doc.easemob.com/document/server-side/group_manage.html).
 const maxBatch = 60
 
 // User is one user to register.

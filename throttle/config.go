@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
+	"slices"
 	"time"
 )
 
@@ -104,8 +106,8 @@ func (c Config) withDefaults() Config {
 
 func (c Config) validate() error {
 	var errs []error
-	for f, v := range c.Limits {
-		if v < 0 {
+	for _, f := range slices.Sorted(maps.Keys(c.Limits)) {
+		if v := c.Limits[f]; v < 0 {
 			errs = append(errs, fmt.Errorf("field Limits[%q]: must be >= 0, got %g", f, v))
 		}
 	}
@@ -124,12 +126,15 @@ func (c Config) validate() error {
 	if c.BreakerFailures < 1 {
 		errs = append(errs, fmt.Errorf("field BreakerFailures: must be at least 1, got %d", c.BreakerFailures))
 	}
-	for name, d := range map[string]time.Duration{
-		"MaxWait": c.MaxWait, "Pause": c.Pause, "MaxPause": c.MaxPause, "ProbeInterval": c.ProbeInterval,
-		"Refresh": c.Refresh, "BatchWindow": c.BatchWindow, "DecreaseWindow": c.DecreaseWindow,
+	for _, f := range []struct {
+		name string
+		d    time.Duration
+	}{
+		{"MaxWait", c.MaxWait}, {"Pause", c.Pause}, {"MaxPause", c.MaxPause}, {"ProbeInterval", c.ProbeInterval},
+		{"Refresh", c.Refresh}, {"BatchWindow", c.BatchWindow}, {"DecreaseWindow", c.DecreaseWindow},
 	} {
-		if d < 0 {
-			errs = append(errs, fmt.Errorf("field %s: must not be negative, got %s", name, d))
+		if f.d < 0 {
+			errs = append(errs, fmt.Errorf("field %s: must not be negative, got %s", f.name, f.d))
 		}
 	}
 	return errors.Join(errs...)

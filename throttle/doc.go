@@ -5,8 +5,8 @@
 // Per API family (see [Family]: user, group and room messages, users,
 // groups) it keeps:
 //
-//   - A rate limit: the documented limits by default (the reference notes'
-//     rate-limit section: 100 calls/s, 20/s for group messages), plus an
+//   - A rate limit: the documented limits by default (the provider's
+//     limitations page: 100 calls/s, 20/s for group messages), plus an
 //     optional cap on all families together (Config.Total, the free plan's
 //     10 calls/s). A GCRA in Redis (reserveScript) hands out slots — the
 //     moments, 1/limit apart on Redis's clock, at which calls may leave — in

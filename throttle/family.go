@@ -2,6 +2,7 @@ package throttle
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 )
@@ -10,7 +11,8 @@ import (
 // REST path it calls.
 type Family string
 
-// The families chatq calls (agora-chat-rest-api-notes.md §7).
+// The families chatq calls and their documented limits
+// (https://docs.agora.io/en/api-reference/api-ref/im/limitations).
 const (
 	// MessagesUsers is POST /messages/users: 100 calls/s.
 	MessagesUsers Family = "messages/users"
@@ -55,12 +57,13 @@ func FamilyFor(taskType, target string) Family {
 	return ""
 }
 
-// ParseLimits checks a family→calls/s map (CHATQ_RATE_LIMITS) and returns
-// the defaults overridden by it. A limit of 0 means no limit for that family.
+// ParseLimits checks a family→calls/s map (a rate-limit setting) and
+// returns the defaults overridden by it. A limit of 0 means no limit for
+// that family. Families are checked in name order, so the error is stable.
 func ParseLimits(in map[string]float64) (map[Family]float64, error) {
 	out := DefaultLimits()
-	for k, v := range in {
-		f := Family(k)
+	for _, k := range slices.Sorted(maps.Keys(in)) {
+		v, f := in[k], Family(k)
 		if !slices.Contains(Families, f) {
 			return nil, fmt.Errorf("unknown family %q (want one of %s)", k, familyNames())
 		}

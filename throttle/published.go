@@ -29,9 +29,8 @@ const (
 type Settings struct {
 	// Worker names the process (host:pid by default).
 	Worker string `json:"worker"`
-	// Enabled is false for a worker that runs without a throttle
-	// (CHATQ_THROTTLE=false); the fields below are then its configuration
-	// all the same.
+	// Enabled is false for a worker that runs without a throttle; the
+	// fields below are then its configuration all the same.
 	Enabled bool `json:"enabled"`
 	// Limits are calls/s per family (0 = no limit); Total the cap on all
 	// families together (0 = none).
@@ -85,7 +84,7 @@ func (s Settings) Summary() string {
 	if s.Enabled {
 		b.WriteString("on: ")
 	} else {
-		b.WriteString("off (CHATQ_THROTTLE=false): ")
+		b.WriteString("off: ")
 	}
 	for _, f := range Families {
 		fmt.Fprintf(&b, "%s %s, ", f, perSecond(s.Limits[f]))

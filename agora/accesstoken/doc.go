@@ -2,7 +2,7 @@
 // ("007" tokens), the app tokens that authenticate the Agora Chat REST API.
 //
 // It is written from the published algorithm (see
-// agora-chat-rest-api-notes.md section 2b), not from Agora's code, and is
+// https://docs.agora.io/en/agora-chat/develop/authentication), not from Agora's code, and is
 // tested against Agora's published vectors byte for byte. A token is
 //
 //	"007" + base64.Std(zlib(packString(signature) ‖ content))

@@ -9,8 +9,8 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// The published vectors of Agora's reference builder
-// (/work/shared/reference/accesstoken2-vectors.md).
+// The published vectors of Agora's reference builder (repository
+// AgoraIO/Tools, DynamicKey/AgoraDynamicKey/go/src/accesstoken2/accesstoken_test.go).
 const (
 	vecAppID   = "970CA35de60c44645bbae8a215061b33"
 	vecCert    = "5CFd2fd1755d40ecb72977518be15d3b"

@@ -1,7 +1,12 @@
 package main_test
 
 import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"io/fs"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -10,9 +15,10 @@ import (
 
 // TestDependencyDirection keeps the layering the README promises: policy is
 // pure, tasks (what applications import) never pulls in the worker, the HTTP
-// client or dead letters, the sandbox and the benchmark baseline share no code with chatq, and
-// deadletter does not reach into the dispatcher or the REST client, and the
-// ingest API and task statuses stay out of the worker.
+// client or dead letters, the sandbox and the benchmark baseline share no code with chatq,
+// deadletter does not reach into the dispatcher or the REST client, the
+// worker builder (internal/app) and the demo sit below the command line, and
+// the ingest API and task statuses stay out of the worker.
 func TestDependencyDirection(t *testing.T) {
 	t.Parallel()
 	const mod = "github.com/chatq/chatq/"
@@ -30,6 +36,9 @@ func TestDependencyDirection(t *testing.T) {
 		// taskstatus; the worker's insides are not its business.
 		{"ingest", []string{mod + "dispatcher", mod + "agora", mod + "throttle", mod + "tokenstore", mod + "internal/cli", mod + "internal/e2etest"}},
 		{"taskstatus", []string{mod + "dispatcher", mod + "agora", mod + "throttle", mod + "ingest"}},
+		{"internal/app", []string{mod + "internal/cli", mod + "internal/demo", mod + "internal/benchcmd", mod + "sandbox", mod + "bench", mod + "metrics", mod + "monitor"}},
+		{"internal/demo", []string{mod + "internal/cli", mod + "internal/benchcmd", mod + "bench"}},
+		{"internal/benchcmd", []string{mod + "internal/cli"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.pkg, func(t *testing.T) {
@@ -46,4 +55,34 @@ func TestDependencyDirection(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestOneWorkerBuilder keeps the worker wired in one place: internal/app is
+// the only non-test code that calls dispatcher.New, so the command, the
+// demo and the end-to-end tests run the same worker.
+func TestOneWorkerBuilder(t *testing.T) {
+	t.Parallel()
+	var callers []string
+	err := filepath.WalkDir("../..", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return err
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.SkipObjectResolution)
+		if err != nil {
+			return err
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			sel, ok := n.(*ast.SelectorExpr)
+			if !ok {
+				return true
+			}
+			if id, isID := sel.X.(*ast.Ident); isID && id.Name == "dispatcher" && sel.Sel.Name == "New" {
+				callers = append(callers, filepath.ToSlash(filepath.Dir(path)))
+			}
+			return true
+		})
+		return nil
+	})
+	require.NoError(t, err)
+	require.Equal(t, []string{"../../internal/app"}, callers, "dispatcher.New is called outside internal/app")
 }

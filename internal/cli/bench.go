@@ -7,11 +7,11 @@ import (
 	"runtime/pprof"
 	"time"
 
-	"github.com/hibiken/asynq"
 	"github.com/spf13/cobra"
 
 	"github.com/chatq/chatq/bench"
 	"github.com/chatq/chatq/bench/baseline"
+	"github.com/chatq/chatq/internal/benchcmd"
 )
 
 type benchFlags struct {
@@ -101,43 +101,17 @@ func runBench(ctx context.Context, env Env, f benchFlags) error {
 	if err != nil {
 		return err
 	}
-	r, err := openDemoRedis(ctx, env, c.RedisURL, f.redis)
+	r, err := openDemoRedis(ctx, env, c, f.redis)
 	if err != nil {
 		return err
 	}
-	defer r.close()
-	fmt.Fprintf(env.Stderr, "chatq bench on %s\n", r.describe)
+	defer r.Close()
 	exe, err := os.Executable()
 	if err != nil {
 		return fmt.Errorf("bench: the chatq binary runs the workers: %w", err)
 	}
-	benv := bench.Env{Redis: r.conn, RDB: r.rdb, RedisURL: connURL(r.conn), Progress: env.Stderr,
-		Reset:           func(ctx context.Context) error { return claimDemoDB(ctx, r.rdb) },
-		WorkerCommand:   []string{exe, "worker"},
-		BaselineCommand: []string{exe, "bench", "baseline-worker"}}
-	rows, err := bench.Run(ctx, benv, bench.Options{Scenarios: f.scenarios, Smoke: f.smoke, Outage: f.outage,
-		WorkerProfileDir: f.workerProf})
-	if err != nil {
-		return err
-	}
-	_ = claimDemoDB(context.WithoutCancel(ctx), r.rdb) // leave the database empty but for the marker
-	if f.json {
-		return bench.WriteJSON(env.Stdout, rows)
-	}
-	return bench.WriteTable(env.Stdout, rows)
-}
-
-// connURL renders a plain Redis option as a URL for a child process; ""
-// for other kinds.
-func connURL(conn asynq.RedisConnOpt) string {
-	o, ok := conn.(asynq.RedisClientOpt)
-	if !ok {
-		return ""
-	}
-	if o.Password != "" {
-		return fmt.Sprintf("redis://:%s@%s/%d", o.Password, o.Addr, o.DB)
-	}
-	return fmt.Sprintf("redis://%s/%d", o.Addr, o.DB)
+	return benchcmd.Run(ctx, benchcmd.Config{Redis: r, Executable: exe, JSON: f.json, Out: env.Stdout, Progress: env.Stderr,
+		Options: bench.Options{Scenarios: f.scenarios, Smoke: f.smoke, Outage: f.outage, WorkerProfileDir: f.workerProf}})
 }
 
 // startCPUProfile profiles the process until the returned stop is called.

@@ -172,9 +172,9 @@ func (c Config) validate() error {
 // including exactly one credentials source (see credentialVars).
 func (c Config) requireAPI() error {
 	var errs []error
-	for v, val := range map[string]string{"API_URL": c.APIURL, "APP_KEY": c.AppKey} {
-		if strings.TrimSpace(val) == "" {
-			errs = append(errs, &ConfigError{Var: envPrefix + "_" + v, Rule: "required"})
+	for _, s := range [][2]string{{"API_URL", c.APIURL}, {"APP_KEY", c.AppKey}} {
+		if strings.TrimSpace(s[1]) == "" {
+			errs = append(errs, &ConfigError{Var: envPrefix + "_" + s[0], Rule: "required"})
 		}
 	}
 	if err := c.requireCredentials(); err != nil {

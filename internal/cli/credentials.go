@@ -1,15 +1,7 @@
 package cli
 
 import (
-	"context"
-	"fmt"
-	"log/slog"
 	"strings"
-
-	"github.com/redis/go-redis/v9"
-
-	"github.com/chatq/chatq/agora"
-	"github.com/chatq/chatq/tokenstore"
 )
 
 // Names of the two credentials sources' variables.
@@ -56,31 +48,4 @@ func (c Config) requireCredentials() error {
 		return &ConfigError{Var: envPrefix + "_CLIENT_SECRET", Rule: "required with CHATQ_CLIENT_ID"}
 	}
 	return nil
-}
-
-// newTokenSource builds the chosen credentials source and shares its token
-// with the fleet through Redis, under {chatq}:token:<app key or App ID>:
-// <fingerprint of the credentials> (tokenstore.CredentialsName): a worker
-// whose secret differs never uses a token another fleet cached.
-func newTokenSource(c Config, api *agora.Client, rdb redis.UniversalClient, logger *slog.Logger) (*tokenstore.Source, error) {
-	fetch := tokenstore.FetchFunc(func(ctx context.Context) (agora.Token, error) {
-		return api.RequestToken(ctx, c.ClientID, c.ClientSecret, c.TokenTTL)
-	})
-	public, secret, salt := c.AppKey, c.ClientSecret, c.ClientID
-	if c.usesAppTokens() {
-		src, err := agora.NewAppTokenSource(agora.AppTokenConfig{AppID: c.AppID, AppCertificate: c.AppCertificate, TTL: c.TokenTTL})
-		if err != nil {
-			return nil, &ConfigError{Var: envPrefix + "_APP_ID / " + envPrefix + "_APP_CERTIFICATE", Rule: err.Error()}
-		}
-		fetch, public, secret, salt = src.Mint, c.AppID, c.AppCertificate, ""
-	}
-	name, err := tokenstore.CredentialsName(public, secret, salt)
-	if err != nil {
-		return nil, fmt.Errorf("token store: %w", err)
-	}
-	s, err := tokenstore.New(tokenstore.Config{Redis: rdb, Name: name, Fetch: fetch, Logger: logger})
-	if err != nil {
-		return nil, fmt.Errorf("token store: %w", err)
-	}
-	return s, nil
 }

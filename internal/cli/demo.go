@@ -2,19 +2,13 @@ package cli
 
 import (
 	"context"
-	"fmt"
-	"log/slog"
-	"net"
-	"net/http"
+	"errors"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/chatq/chatq/agora"
-	"github.com/chatq/chatq/deadletter"
-	"github.com/chatq/chatq/dispatcher"
-	"github.com/chatq/chatq/sandbox"
-	"github.com/chatq/chatq/tasks"
+	"github.com/chatq/chatq/internal/app"
+	"github.com/chatq/chatq/internal/demo"
 )
 
 type demoFlags struct {
@@ -31,8 +25,9 @@ func newDemoCmd(env Env) *cobra.Command {
 		Use:   "demo",
 		Short: "Run the sandbox provider, a worker and a producer in one process and show every outcome",
 		Long: `Run chatq end to end on embedded defaults: the sandbox provider on a loopback
-port, a worker, and a producer that enqueues a workload making every action
-happen (delivered, done, retried, deferred, token refreshed, dead-lettered).
+port, a worker built as chatq worker builds it (throttle and dead-letter loops
+included), and a producer that enqueues a workload making every action happen
+(delivered, done, retried, deferred, token refreshed, dead-lettered).
 
 Redis: database 15 of CHATQ_REDIS_URL's server when it answers and holds
 nothing but earlier demo data; otherwise an in-process miniredis.`,
@@ -54,108 +49,51 @@ func runDemo(ctx context.Context, env Env, f demoFlags) error {
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(ctx, f.timeout)
-	defer cancel()
-
-	rd, err := openDemoRedis(ctx, env, c.RedisURL, f.redis)
+	pc, err := policyConfig(c)
 	if err != nil {
 		return err
 	}
-	defer rd.close()
-
-	sb := sandbox.New(demoSandboxConfig())
-	seedDemo(sb)
-	apiURL, stopSandbox, err := serveLoopback(sb)
+	r, err := openDemoRedis(ctx, env, c, f.redis)
 	if err != nil {
 		return err
 	}
-	defer stopSandbox()
-	fmt.Fprintf(env.Stdout, "sandbox provider on %s, Redis %s\n", apiURL, rd.describe)
-
-	tally := newTally()
-	w, err := newDemoWorker(c, env, f, apiURL, rd, tally)
-	if err != nil {
-		return err
-	}
-	wctx, stopWorker := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- w.Run(wctx) }()
-	defer func() { stopWorker(); <-done }()
-	if f.monitor || c.MonitorEnabled {
-		stopMonitor, err := startDemoMonitor(ctx, env, c, rd, w)
-		if err != nil {
-			return err
-		}
-		defer stopMonitor()
-	}
-
-	wl := &workload{sb: sb, tally: tally, producer: tasks.NewClient(rd.conn, tasks.ClientConfig{Limits: c.limits()}), redis: rd}
-	defer wl.producer.Close()
-	if err := wl.run(ctx, env.Stdout); err != nil {
-		return err
-	}
-	if err := printReport(ctx, env.Stdout, tally, deadletter.NewStore(rd.rdb), sb); err != nil {
-		return err
-	}
-	return linger(ctx, env, f.linger)
-}
-
-func demoSandboxConfig() sandbox.Config {
-	return sandbox.Config{
-		ClientID: demoClientID, ClientSecret: demoClientSecret,
-		// The current provider docs say 5 KB for body+ext; chatq's own
-		// default limit is the 40 KB of the status-code page, so a 10 KB
-		// message passes chatq and is refused by the provider.
-		MaxMessageBytes: 5 * 1024,
-	}
-}
-
-const (
-	demoClientID     = "sandbox-client-id"
-	demoClientSecret = "sandbox-client-secret"
-)
-
-func newDemoWorker(c Config, env Env, f demoFlags, apiURL string, rd *demoRedis, obs dispatcher.Observer) (*dispatcher.Worker, error) {
-	c.APIURL, c.AppKey, c.ClientID, c.ClientSecret = apiURL, "org#app", demoClientID, demoClientSecret
-	c.PollInterval = 50 * time.Millisecond
-	c.RetryBaseDelay, c.RetryMaxDelay = 100*time.Millisecond, time.Second
-	c.Concurrency = 10
-	p, err := newPolicy(c)
-	if err != nil {
-		return nil, err
-	}
-	api, err := agora.New(agora.Config{BaseURL: apiURL, AppKey: c.AppKey, Timeout: 2 * time.Second})
-	if err != nil {
-		return nil, err
-	}
-	logger := slog.New(slog.DiscardHandler)
+	defer r.Close()
+	wc := c
+	wc.AppID, wc.AppCertificate = "", "" // the demo's worker uses the sandbox's client credentials
+	dc := demo.Config{Worker: appConfig(wc, nil), Policy: pc, Limits: c.limits(), Redis: r,
+		Timeout: f.timeout, Linger: f.linger, Out: env.Stdout}
 	if f.verbose {
-		logger = newLogger(c, env.Stderr)
+		dc.Logger = newLogger(c, env.Stderr)
 	}
-	// client_credentials against the in-process sandbox, shared through
-	// Redis like a real fleet's token.
-	c.AppID, c.AppCertificate = "", ""
-	tokens, err := newTokenSource(c, api, rd.rdb, logger)
-	if err != nil {
-		return nil, err
+	if f.monitor || c.MonitorEnabled {
+		dc.Monitor = func(ctx context.Context, r *demo.Redis, w *app.Worker) (func(), error) {
+			p, err := newPolicy(c)
+			if err != nil {
+				return nil, err
+			}
+			mc := monitorConfig(c, r.Conn)
+			mc.Rules, mc.DeadLetters, mc.Ready = p.Table().Rules(), w.DeadLetters, w.Ready
+			stop, _, err := serveMonitor(ctx, env, mc)
+			return stop, err
+		}
 	}
-	cfg := workerConfig(c)
-	cfg.ShutdownTimeout = 2 * time.Second
-	return dispatcher.New(cfg, dispatcher.Deps{
-		Redis: rd.conn, RDB: rd.rdb, API: api, Tokens: tokens, Policy: p,
-		DeadLetters: deadletter.NewStore(rd.rdb), Logger: logger, Observer: obs,
-	})
+	return configErr(demo.Run(ctx, dc))
 }
 
-// serveLoopback serves h on a free loopback port.
-func serveLoopback(h http.Handler) (string, func(), error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", nil, fmt.Errorf("listen on loopback: %w", err)
+// openDemoRedis opens the Redis of the demo and the benchmarks: --redis
+// as given, else database 15 of CHATQ_REDIS_URL's server (demo.OpenRedis).
+func openDemoRedis(ctx context.Context, env Env, c Config, flag string) (*demo.Redis, error) {
+	url := flag
+	if url == "" {
+		u, err := demo.DatabaseURL(c.RedisURL)
+		if err != nil {
+			return nil, &ConfigError{Var: redisURLVar, Rule: err.Error()}
+		}
+		url = u
 	}
-	hs := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { _ = serveUntilDone(ctx, hs, ln); close(done) }()
-	return "http://" + ln.Addr().String(), func() { cancel(); <-done }, nil
+	r, err := demo.OpenRedis(ctx, env.Stdout, url, flag != "")
+	if errors.Is(err, demo.ErrBadURL) {
+		return nil, usagef("--redis: %w", err)
+	}
+	return r, err
 }

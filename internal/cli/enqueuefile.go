@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/chatq/chatq/internal/taskline"
 	"github.com/chatq/chatq/tasks"
 )
 
@@ -34,8 +35,8 @@ const fileKeyPrefix = "chatq-file:"
 // fileBatch is a JSON lines file ready to enqueue: its good lines, the
 // options every line shares (the flags), and how a line's key is derived.
 type fileBatch struct {
-	lines   []tasks.Line
-	readErr error // ReadLines' errors: bad lines, a read error
+	lines   []taskline.Line
+	readErr error // taskline.Read's errors: bad lines, a read error
 	opts    []tasks.Option
 	digest  string // hex SHA-256 of the input; "" = --no-file-keys
 	// redisDown names a Redis that went away midway (asRedisDown) inside
@@ -72,7 +73,7 @@ func enqueueFile(ctx context.Context, env Env, fl *pflag.FlagSet, o enqueueOpts)
 func readBatch(r io.Reader, l tasks.Limits, opts []tasks.Option, fileKeys bool) *fileBatch {
 	sum := sha256.New()
 	b := &fileBatch{opts: opts}
-	b.lines, b.readErr = tasks.ReadLines(io.TeeReader(r, sum), l)
+	b.lines, b.readErr = taskline.Read(io.TeeReader(r, sum), l)
 	if fileKeys {
 		b.digest = hex.EncodeToString(sum.Sum(nil))
 	}
@@ -81,7 +82,7 @@ func readBatch(r io.Reader, l tasks.Limits, opts []tasks.Option, fileKeys bool) 
 
 // key returns the idempotency key of line l: its own, else the derived one
 // (none with --no-file-keys).
-func (b *fileBatch) key(l tasks.Line) string {
+func (b *fileBatch) key(l taskline.Line) string {
 	if l.Key != "" || b.digest == "" {
 		return l.Key
 	}
@@ -90,8 +91,8 @@ func (b *fileBatch) key(l tasks.Line) string {
 
 // options returns every option of line l: the flags, the line's fields and
 // its key.
-func (b *fileBatch) options(l tasks.Line) []tasks.Option {
-	lineOpts, _ := l.Options() // ReadLines checked them
+func (b *fileBatch) options(l taskline.Line) []tasks.Option {
+	lineOpts, _ := l.Options() // taskline.Read checked them
 	opts := append(slices.Clone(b.opts), lineOpts...)
 	if k := b.key(l); k != "" && l.Key == "" {
 		opts = append(opts, tasks.Key(k))
@@ -125,9 +126,9 @@ func (b *fileBatch) enqueue(ctx context.Context, env Env, p producer) error {
 	return nil
 }
 
-// check runs every check on every line: ReadLines' own, then everything
+// check runs every check on every line: taskline.Read's own, then everything
 // Enqueue would check with the line's options. The errors are one
-// *tasks.LineError per bad line, in line order.
+// *taskline.LineError per bad line, in line order.
 func (b *fileBatch) check(p producer) error {
 	var errs []error
 	if b.readErr != nil {
@@ -135,7 +136,7 @@ func (b *fileBatch) check(p producer) error {
 	}
 	for _, l := range b.lines {
 		if err := p.Check(l.Type, l.Payload, b.options(l)...); err != nil {
-			errs = append(errs, &tasks.LineError{Line: l.Number, Err: err})
+			errs = append(errs, &taskline.LineError{Line: l.Number, Err: err})
 		}
 	}
 	slices.SortStableFunc(errs, func(x, y error) int { return cmp.Compare(lineOf(x), lineOf(y)) })
@@ -145,7 +146,7 @@ func (b *fileBatch) check(p producer) error {
 // enqueueLine enqueues one line; before reports a keyed line that an
 // earlier run (or its own key) had enqueued already: its id is returned
 // and nothing is enqueued.
-func (b *fileBatch) enqueueLine(ctx context.Context, p producer, l tasks.Line) (id string, before bool, err error) {
+func (b *fileBatch) enqueueLine(ctx context.Context, p producer, l taskline.Line) (id string, before bool, err error) {
 	if k := b.key(l); k != "" {
 		if id, ok, err := p.Enqueued(ctx, l.Type, k); err != nil || ok {
 			return id, ok, err
@@ -157,7 +158,7 @@ func (b *fileBatch) enqueueLine(ctx context.Context, p producer, l tasks.Line) (
 
 // midwayError says which line failed, what is enqueued, and what a rerun
 // does.
-func (b *fileBatch) midwayError(l tasks.Line, done int, err error) error {
+func (b *fileBatch) midwayError(l taskline.Line, done int, err error) error {
 	rerun := "run the same command on the same file again to enqueue the rest: the lines already enqueued carry " +
 		"idempotency keys (derived from the file's content and their line numbers, or their own \"key\"), so they " +
 		"are not sent twice within CHATQ_IDEMPOTENCY_WINDOW"
@@ -179,10 +180,10 @@ func unjoin(err error) []error {
 	return []error{err}
 }
 
-// lineOf is the line number of a *tasks.LineError; other errors (a read
+// lineOf is the line number of a *taskline.LineError; other errors (a read
 // error) sort last.
 func lineOf(err error) int {
-	var le *tasks.LineError
+	var le *taskline.LineError
 	if errors.As(err, &le) {
 		return le.Line
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/chatq/chatq/internal/app"
 	"github.com/chatq/chatq/metrics"
 	"github.com/chatq/chatq/monitor"
 	"github.com/chatq/chatq/policy"
@@ -20,7 +21,7 @@ import (
 // ops is what a worker process exposes besides its work.
 type ops struct {
 	metrics *metrics.Metrics
-	worker  *wiredWorker
+	worker  *app.Worker
 	rdb     redis.UniversalClient
 	conn    asynq.RedisConnOpt
 	rules   []policy.Rule
@@ -69,23 +70,23 @@ func startOps(ctx context.Context, env Env, c Config, o ops) (stop func(), err e
 
 func startMetrics(ctx context.Context, env Env, c Config, o ops) (func(), error) {
 	m := o.metrics
-	m.AddDeadLetters(o.worker.dead, 0)
-	if ts, ok := o.worker.tokens.(metrics.TokenStater); ok {
+	m.AddDeadLetters(o.worker.DeadLetters, 0)
+	if ts, ok := o.worker.Tokens.(metrics.TokenStater); ok {
 		m.AddTokens(ts)
 	}
 	m.AddReady(o.worker.Ready)
-	if o.worker.transport != nil {
-		m.AddConnections(o.worker.transport.Stats())
+	if o.worker.Transport != nil {
+		m.AddConnections(o.worker.Transport.Stats())
 	}
 	closeQueues := m.AddQueues(o.conn)
 	h := metrics.NewHealth(0)
 	h.Add("redis", func(ctx context.Context) error { return pingRedis(ctx, o.rdb) })
 	h.Add("worker", func(context.Context) error { return o.worker.Ready() })
-	if o.worker.throttle != nil {
-		m.AddThrottle(o.worker.throttle.Snapshot)
+	if o.worker.Throttle != nil {
+		m.AddThrottle(o.worker.Throttle.Snapshot)
 		// Names each family whose circuit is open; a detail, not a failure:
 		// during a provider outage the worker is healthy and deferring.
-		h.AddDetail("breakers", o.worker.throttle.Check)
+		h.AddDetail("breakers", o.worker.Throttle.Check)
 	}
 	addr, stop, err := serveOn(ctx, c.MetricsAddr, metrics.Mux(m, h))
 	if err != nil {
@@ -101,8 +102,8 @@ func startMonitor(ctx context.Context, env Env, c Config, o ops) (func(), string
 	mc := monitorConfig(c, o.conn)
 	mc.Rules = o.rules
 	if o.worker != nil {
-		mc.DeadLetters, mc.Ready = o.worker.dead, o.worker.Ready
-		if ts, ok := o.worker.tokens.(monitor.TokenStater); ok {
+		mc.DeadLetters, mc.Ready = o.worker.DeadLetters, o.worker.Ready
+		if ts, ok := o.worker.Tokens.(monitor.TokenStater); ok {
 			mc.Tokens = ts
 		}
 	}

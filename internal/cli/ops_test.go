@@ -13,6 +13,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/chatq/chatq/internal/demo"
 	"github.com/chatq/chatq/internal/e2etest"
 	"github.com/chatq/chatq/internal/redistest"
 )
@@ -138,7 +139,7 @@ func TestDemo_LogsCarryNoSecrets(t *testing.T) {
 	require.Greater(t, decisions, 5, "the demo's decisions are logged")
 	all := out.String() + errb.String()
 	for name, secret := range map[string]string{
-		"client secret": demoClientSecret, "a provider token": "YWMt", "monitor password": opsPassword,
+		"client secret": demo.ClientSecret, "a provider token": "YWMt", "monitor password": opsPassword,
 	} {
 		require.NotContains(t, all, secret, "%s in the output", name)
 	}

@@ -7,7 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
-	"sync/atomic"
+	"sync"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -19,7 +19,11 @@ import (
 // logger without a lock, so it must be in place before any client exists),
 // and each run of Main points it at its logger and back when it returns.
 var redisLogs struct {
-	target atomic.Pointer[slog.Logger] // nil: slog.Default()
+	// mu is held for reading while a line is written, so that once the
+	// restore function of routeRedisLogs returns, no line is still on its way
+	// to the writer of the Main that returned.
+	mu     sync.RWMutex
+	target *slog.Logger // nil: slog.Default()
 }
 
 func init() { redis.SetLogger(redisLogAdapter{}) }
@@ -31,7 +35,9 @@ type redisLogAdapter struct{}
 // something went wrong or changed (a failed dial, a bad connection
 // discarded, a new Sentinel master). Its own "redis: " prefix is dropped.
 func (redisLogAdapter) Printf(ctx context.Context, format string, v ...any) {
-	logger := redisLogs.target.Load()
+	redisLogs.mu.RLock()
+	defer redisLogs.mu.RUnlock()
+	logger := redisLogs.target
 	if logger == nil {
 		logger = slog.Default()
 	}
@@ -42,8 +48,17 @@ func (redisLogAdapter) Printf(ctx context.Context, format string, v ...any) {
 // routeRedisLogs sends go-redis's lines to logger until the returned
 // function is called.
 func routeRedisLogs(logger *slog.Logger) (restore func()) {
-	prev := redisLogs.target.Swap(logger)
-	return func() { redisLogs.target.CompareAndSwap(logger, prev) }
+	redisLogs.mu.Lock()
+	prev := redisLogs.target
+	redisLogs.target = logger
+	redisLogs.mu.Unlock()
+	return func() {
+		redisLogs.mu.Lock()
+		defer redisLogs.mu.Unlock()
+		if redisLogs.target == logger {
+			redisLogs.target = prev
+		}
+	}
 }
 
 // processLogger is the logger of a run of Main before (and whatever) the

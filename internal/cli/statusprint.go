@@ -49,6 +49,9 @@ func writeSettings(w io.Writer, st fleetStatus) {
 	who := map[string][]string{}
 	for _, s := range st.Workers {
 		sum := s.Summary()
+		if rest, ok := strings.CutPrefix(sum, "off: "); ok && !s.Enabled {
+			sum = "off (" + envPrefix + "_THROTTLE=false): " + rest // the setting that turned it off
+		}
 		if _, ok := who[sum]; !ok {
 			order = append(order, sum)
 		}

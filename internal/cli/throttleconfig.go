@@ -8,7 +8,6 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/chatq/chatq/dispatcher"
 	"github.com/chatq/chatq/throttle"
 )
 
@@ -56,27 +55,6 @@ func (s ThrottleSettings) throttleConfig(logger *slog.Logger) throttle.Config {
 		MaxPause: s.MaxRetryAfter, BreakerFailures: s.BreakerFails, ProbeInterval: s.BreakerProbe,
 		Logger: logger,
 	}
-}
-
-// newThrottle builds the worker's throttle; nil when CHATQ_THROTTLE=false.
-func newThrottle(s ThrottleSettings, rdb redis.UniversalClient, logger *slog.Logger) (*throttle.Throttle, error) {
-	if !s.Throttle {
-		return nil, nil
-	}
-	th, err := throttle.New(rdb, s.throttleConfig(logger))
-	if err != nil {
-		return nil, fmt.Errorf("throttle: %w", err)
-	}
-	return th, nil
-}
-
-// throttleDep keeps a nil *throttle.Throttle from becoming a non-nil
-// dispatcher.Throttle.
-func throttleDep(th *throttle.Throttle) dispatcher.Throttle {
-	if th == nil {
-		return nil
-	}
-	return th
 }
 
 // startThrottlePublisher publishes the worker's throttle settings in Redis

@@ -2,20 +2,18 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
 	"time"
 
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 
-	"github.com/chatq/chatq/agora"
-	"github.com/chatq/chatq/deadletter"
 	"github.com/chatq/chatq/dispatcher"
+	"github.com/chatq/chatq/internal/app"
 	"github.com/chatq/chatq/policy"
-	"github.com/chatq/chatq/throttle"
 )
 
 // newLogger builds the process logger from CHATQ_LOG_LEVEL and CHATQ_LOG_FORMAT.
@@ -43,107 +41,87 @@ func redisConn(c Config) (asynq.RedisConnOpt, redis.UniversalClient, error) {
 	return opt, rdb, nil
 }
 
-// newPolicy builds the policy from the defaults, CHATQ_POLICY_FILE and the
-// retry settings.
-func newPolicy(c Config) (*policy.Policy, error) {
-	var overrides []policy.Rule
+// policyConfig is the policy the configuration describes: the defaults,
+// CHATQ_POLICY_FILE and the retry settings.
+func policyConfig(c Config) (app.PolicyConfig, error) {
+	pc := app.PolicyConfig{RetryBaseDelay: c.RetryBaseDelay, RetryMaxDelay: c.RetryMaxDelay, MaxRetryAfter: c.MaxRetryAfter}
 	if c.PolicyFile != "" {
 		rules, err := policy.LoadRules(c.PolicyFile)
 		if err != nil {
-			return nil, &ConfigError{Var: envPrefix + "_POLICY_FILE", Rule: err.Error()}
+			return pc, &ConfigError{Var: envPrefix + "_POLICY_FILE", Rule: err.Error()}
 		}
-		overrides = rules
+		pc.Overrides = rules
 	}
-	table, err := policy.NewTable(overrides, policy.DefaultRules())
-	if err != nil {
-		return nil, &ConfigError{Var: envPrefix + "_POLICY_FILE", Rule: err.Error()}
-	}
-	transient := policy.DefaultTransientBackoff
-	transient.Base, transient.Max = c.RetryBaseDelay, c.RetryMaxDelay
-	p, err := policy.New(policy.Config{Table: table, Backoff: map[policy.Class]policy.Backoff{policy.ClassTransient: transient},
-		MaxRetryAfter: c.MaxRetryAfter})
-	if err != nil {
-		return nil, fmt.Errorf("policy: %w", err)
-	}
-	return p, nil
+	return pc, nil
 }
 
-// newAPI builds the REST client and the token source chosen by the
-// configuration (newTokenSource), shared with the fleet through rdb.
-func newAPI(c Config, hc *http.Client, rdb redis.UniversalClient, logger *slog.Logger) (*agora.Client, agora.TokenSource, error) {
-	api, err := agora.New(agora.Config{BaseURL: c.APIURL, AppKey: c.AppKey, Timeout: c.HTTPTimeout, HTTPClient: hc})
+// newPolicy builds the policy policyConfig describes.
+func newPolicy(c Config) (*policy.Policy, error) {
+	pc, err := policyConfig(c)
 	if err != nil {
-		return nil, nil, &ConfigError{Var: envPrefix + "_API_URL / " + envPrefix + "_APP_KEY", Rule: err.Error()}
+		return nil, err
 	}
-	api = api.WithSecrets(c.ClientSecret, c.AppCertificate) // whichever pair is set
-
-	tokens, err := newTokenSource(c, api, rdb, logger)
-	if err != nil {
-		return nil, nil, err
-	}
-	return api, tokens, nil
+	p, err := app.NewPolicy(pc)
+	return p, configErr(err)
 }
 
-// wiredWorker is a worker with the collaborators the ops endpoints read.
-type wiredWorker struct {
-	*dispatcher.Worker
-	tokens agora.TokenSource
-	dead   *deadletter.Store
-	// resolver marks dead letters resolved when their task, run again from
-	// asynqmon, is delivered (deadletter.go starts and stops it).
-	resolver *deadletter.Resolver
-	// throttle is nil when CHATQ_THROTTLE=false.
-	throttle *throttle.Throttle
-	// transport carries every provider call; metrics read its counters.
-	transport *agora.Transport
+// appVars names the CHATQ_* variables behind app.Config's fields, for
+// configErr.
+var appVars = map[string]string{
+	"APIURL":                 envPrefix + "_API_URL",
+	"AppKey":                 envPrefix + "_APP_KEY",
+	"APIURL / AppKey":        envPrefix + "_API_URL / " + envPrefix + "_APP_KEY",
+	"APICAFile":              envPrefix + "_API_CA_FILE",
+	"HTTPTimeout":            envPrefix + "_HTTP_TIMEOUT",
+	"AppID":                  envPrefix + "_APP_ID",
+	"AppCertificate":         envPrefix + "_APP_CERTIFICATE",
+	"AppID / AppCertificate": envPrefix + "_APP_ID / " + envPrefix + "_APP_CERTIFICATE",
+	"AppID / ClientID":       envPrefix + "_APP_ID / " + envPrefix + "_CLIENT_ID",
+	"ClientID":               envPrefix + "_CLIENT_ID",
+	"ClientSecret":           envPrefix + "_CLIENT_SECRET",
+	"Overrides":              envPrefix + "_POLICY_FILE",
 }
 
-// newWorker wires a dispatcher.Worker from the configuration and the
-// policy (newPolicy); obs, optional, sees every decision.
+// configErr turns an *app.ConfigError into the CLI's ConfigError (exit 2),
+// naming the variable instead of the field.
+func configErr(err error) error {
+	var ae *app.ConfigError
+	if !errors.As(err, &ae) {
+		return err
+	}
+	v, ok := appVars[ae.Field]
+	if !ok {
+		v = envPrefix + "_* (" + ae.Field + ")"
+	}
+	return &ConfigError{Var: v, Rule: ae.Err.Error()}
+}
+
+// appConfig maps the configuration onto the worker builder's; the policy
+// comes from newPolicy.
+func appConfig(c Config, p *policy.Policy) app.Config {
+	ac := app.Config{
+		APIURL: c.APIURL, AppKey: c.AppKey, APICAFile: c.APICAFile, HTTPTimeout: c.HTTPTimeout,
+		ClientID: c.ClientID, ClientSecret: c.ClientSecret, AppID: c.AppID, AppCertificate: c.AppCertificate,
+		TokenTTL: c.TokenTTL, Worker: workerConfig(c), Policy: p,
+		DeadLetters: app.DeadLetterConfig{AuditMaxEntries: c.DeadLetterAuditMaxEntries,
+			ReconcileInterval: c.DeadLetterReconcileEvery, Retention: c.DeadLetterRetention},
+	}
+	if c.Throttle {
+		tc := c.throttleConfig(nil) // the worker's logger
+		ac.Throttle = &tc
+	}
+	return ac
+}
+
+// newWorker builds the worker the configuration describes (app.New); obs,
+// optional, sees every decision.
 func newWorker(c Config, logger *slog.Logger, conn asynq.RedisConnOpt, rdb redis.UniversalClient,
-	p *policy.Policy, obs dispatcher.Observer) (*wiredWorker, error) {
+	p *policy.Policy, obs dispatcher.Observer) (*app.Worker, error) {
 	if err := c.requireAPI(); err != nil {
 		return nil, err
 	}
-	tr, err := newTransport(c)
-	if err != nil {
-		return nil, err
-	}
-	api, tokens, err := newAPI(c, &http.Client{Transport: tr}, rdb, logger)
-	if err != nil {
-		return nil, err
-	}
-	th, err := newThrottle(c.ThrottleSettings, rdb, logger)
-	if err != nil {
-		return nil, err
-	}
-	dead := deadletter.NewStoreWithConfig(rdb, deadletter.StoreConfig{AuditMaxLen: c.DeadLetterAuditMaxEntries})
-	resolver := deadletter.NewResolver(deadletter.ResolverParams{Store: dead, Logger: logger})
-	w, err := dispatcher.New(workerConfig(c), dispatcher.Deps{
-		Redis: conn, RDB: rdb, API: api, Tokens: tokens, Policy: p,
-		DeadLetters: dead, Logger: logger, Observer: obs, OnFinished: resolver.Note,
-		Throttle: throttleDep(th),
-	})
-	if err != nil {
-		return nil, err
-	}
-	return &wiredWorker{Worker: w, tokens: tokens, dead: dead, resolver: resolver, throttle: th, transport: tr}, nil
-}
-
-// newTransport sizes the provider connection pool to the calls the worker
-// makes at once: CHATQ_CONCURRENCY, times the queues in dedicated mode
-// (each queue its own slots), plus one for the token request.
-func newTransport(c Config) (*agora.Transport, error) {
-	slots := c.Concurrency
-	if c.QueueMode == dispatcher.QueueModeDedicated {
-		slots *= len(c.Queues)
-	}
-	tr, err := agora.NewTransport(agora.TransportConfig{MaxConns: slots + 1, CAFile: c.APICAFile,
-		ResponseHeaderTimeout: c.HTTPTimeout})
-	if err != nil {
-		return nil, &ConfigError{Var: envPrefix + "_API_CA_FILE", Rule: err.Error()}
-	}
-	return tr, nil
+	w, err := app.New(appConfig(c, p), app.Deps{Redis: conn, RDB: rdb, Logger: logger, Observer: obs})
+	return w, configErr(err)
 }
 
 func workerConfig(c Config) dispatcher.Config {
@@ -151,8 +129,8 @@ func workerConfig(c Config) dispatcher.Config {
 		Concurrency: c.Concurrency, Queues: c.Queues, QueueMode: c.QueueMode, PollInterval: c.PollInterval,
 		ShutdownTimeout: c.ShutdownTimeout, DeferMaxAttempts: c.DeferMaxAttempts,
 		DeferMaxAge: c.DeferMaxAge, Limits: c.limits(), CredentialsVars: c.credentialVars(),
-		MaxPayloadBytes: c.MaxPayloadBytes, DeliveredTTL: deliveredTTL(c.DeliveredTTL),
-		CheckCredentials: true,
+		AppKeyVar: envPrefix + "_APP_KEY", MaxPayloadBytes: c.MaxPayloadBytes,
+		DeliveredTTL: deliveredTTL(c.DeliveredTTL), CheckCredentials: true,
 	}
 }
 

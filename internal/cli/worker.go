@@ -64,7 +64,6 @@ func runWorker(ctx context.Context, env Env) error {
 	if err := waitForRedis(ctx, c, rdb); err != nil {
 		return err
 	}
-	defer startDeadLetterLoops(c, logger, conn, w)()
 	stopPublisher, err := startThrottlePublisher(c.ThrottleSettings, rdb, w.Name(), logger)
 	if err != nil {
 		return err

@@ -12,15 +12,16 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/chatq/chatq/agora"
-	"github.com/chatq/chatq/deadletter"
 	"github.com/chatq/chatq/dispatcher"
+	"github.com/chatq/chatq/internal/app"
 	"github.com/chatq/chatq/throttle"
 	"github.com/chatq/chatq/tokenstore"
 )
 
-// Worker is one worker "process" of a fleet.
+// Worker is one worker "process" of a fleet, built as chatq worker builds
+// one (app.New).
 type Worker struct {
-	*dispatcher.Worker
+	*app.Worker
 	// Credentials is set for ClientCredentials tokens, Shared for shared
 	// ones; Throttle when Options.Throttle was set.
 	Credentials *agora.ClientCredentials
@@ -47,46 +48,34 @@ func (f *Fleet) AddWorker(opts ...Option) *Worker {
 	if o.OwnRedisClient {
 		rdb = f.newRDB()
 	}
-	api := f.api(o)
-	deps := dispatcher.Deps{Redis: f.Opt, RDB: rdb, API: api, DeadLetters: o.Store, OnFinished: o.OnFinished,
-		Observer: observers(append(o.Observers, f.Events)), Logger: logger, Policy: o.Policy}
-	if deps.DeadLetters == nil {
-		deps.DeadLetters = deadletter.NewStore(rdb)
+	cfg := app.Config{
+		APIURL: f.URL, AppKey: AppKey, HTTPTimeout: o.HTTPTimeout, Worker: o.Worker, Policy: o.Policy,
+		Throttle: o.Throttle,
+		// A test worker holds both pairs, and its logs are checked for both.
+		ClientID: ClientID, ClientSecret: ClientSecret, AppID: AppID, AppCertificate: AppCertificate,
+		// The reconciler's first pass would import archived tasks while
+		// tests look at them; deadletter's own tests drive it.
+		DeadLetters: app.DeadLetterConfig{ReconcileInterval: -1, ResolveInterval: 10 * time.Millisecond},
 	}
-	if deps.Policy == nil {
+	if cfg.Policy == nil {
 		p, err := FastPolicy(o.MaxRetryAfter)
 		require.NoError(t, err)
-		deps.Policy = p
+		cfg.Policy = p
 	}
-	deps.Tokens = w.tokens(o, api, rdb, logger)
-	if o.Throttle != nil {
-		tc := *o.Throttle
-		if tc.Logger == nil {
-			tc.Logger = logger
-		}
-		th, err := throttle.New(rdb, tc)
-		require.NoError(t, err)
-		w.Throttle, deps.Throttle = th, th
+	deps := app.Deps{Redis: f.Opt, RDB: rdb, Logger: logger, Observer: observers(append(o.Observers, f.Events)),
+		DeadLetters: o.Store, OnFinished: o.OnFinished,
+		Tokens: func(api *agora.Client) (agora.TokenSource, error) { return w.tokens(o, api, rdb, logger), nil }}
+	if o.IdleConnsPerHost > 0 {
+		deps.HTTPClient = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: o.IdleConnsPerHost}}
 	}
 	var err error
-	w.Worker, err = dispatcher.New(o.Worker, deps)
+	w.Worker, err = app.New(cfg, deps)
 	require.NoError(t, err)
+	w.Throttle = w.Worker.Throttle
 	if !o.NoStart {
 		w.Start()
 	}
 	return w
-}
-
-func (f *Fleet) api(o Options) *agora.Client {
-	cfg := agora.Config{BaseURL: f.URL, AppKey: AppKey, Timeout: o.HTTPTimeout}
-	if o.IdleConnsPerHost > 0 {
-		cfg.HTTPClient = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: o.IdleConnsPerHost}}
-	}
-	api, err := agora.New(cfg)
-	require.NoError(f.T, err)
-	// As chatq's wiring does with the credentials it holds; a test worker
-	// holds both pairs.
-	return api.WithSecrets(ClientSecret, AppCertificate)
 }
 
 func (w *Worker) tokens(o Options, api *agora.Client, rdb redis.UniversalClient, logger *slog.Logger) agora.TokenSource {

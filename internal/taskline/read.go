@@ -1,4 +1,4 @@
-package tasks
+package taskline
 
 import (
 	"bufio"
@@ -7,35 +7,38 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"time"
+
+	"github.com/chatq/chatq/tasks"
 )
 
-// MaxLineBytes is the longest JSON line ReadLines accepts, newline excluded.
+// MaxLineBytes is the longest JSON line Read accepts, newline excluded.
 const MaxLineBytes = 1 << 20
 
-// Line is one line of a JSON lines file for `chatq enqueue -f`:
+// Line is one task as JSON:
 //
 //	{"type":"message:send","key":"optional","ttl":"2h","payload":{…}}
 //
 // Options returns the options the optional fields stand for.
 type Line struct {
 	Type string `json:"type"`
-	// Key is the idempotency key of the task (see Key); "" = none.
+	// Key is the idempotency key of the task (tasks.Key); "" = none.
 	Key string `json:"key,omitempty"`
-	// ExpiresAt is the task's deadline, an RFC 3339 time (see ExpiresAt).
+	// ExpiresAt is the task's deadline, an RFC 3339 time (tasks.ExpiresAt).
 	ExpiresAt string `json:"expires_at,omitempty"`
 	// TTL is the task's time to live from its enqueue, a Go duration such
-	// as "90s" or "2h" (see TTL). At most one of ExpiresAt and TTL.
+	// as "90s" or "2h" (tasks.TTL). At most one of ExpiresAt and TTL.
 	TTL     string          `json:"ttl,omitempty"`
 	Payload json.RawMessage `json:"payload"`
-	// Number is the line's 1-based number in its input, set by ReadLines.
+	// Number is the line's 1-based number in its input, set by Read.
 	Number int `json:"-"`
 }
 
 // LineError is the error of one line of a JSON lines file.
 type LineError struct {
 	Line int   // 1-based line number
-	Err  error // usually a *ValidationError
+	Err  error // usually a *tasks.ValidationError
 }
 
 // Error returns "line <n>: <err>".
@@ -44,15 +47,13 @@ func (e *LineError) Error() string { return fmt.Sprintf("line %d: %v", e.Line, e
 // Unwrap returns Err.
 func (e *LineError) Unwrap() error { return e.Err }
 
-// ReadLines reads every line of r and returns the valid ones, each with its
-// Number. Blank lines and lines starting with '#' are skipped. Each other
-// line must be one strictly decoded Line (unknown fields rejected) with a
-// known type, a payload that Decode accepts with l, well-formed optional
-// fields and an "expires_at", if any, that has not passed yet. ReadLines does not stop at a bad line:
+// Read reads every line of r and returns the valid ones, each with its
+// Number. Blank lines and lines starting with '#' are skipped; each other
+// line must pass Parse. Read does not stop at a bad line:
 // the error joins (errors.Join) one *LineError per bad line, so a caller can
 // print them all. Lines longer than MaxLineBytes are errors too; a read
 // error of r is returned as is, joined after the line errors.
-func ReadLines(r io.Reader, l Limits) ([]Line, error) {
+func Read(r io.Reader, l tasks.Limits) ([]Line, error) {
 	br := bufio.NewReader(r)
 	var (
 		lines []Line
@@ -65,9 +66,11 @@ func ReadLines(r io.Reader, l Limits) ([]Line, error) {
 		}
 		if tooLong {
 			errs = append(errs, &LineError{Line: n, Err: fmt.Errorf("longer than %d bytes", MaxLineBytes)})
-		} else if line, ok, lerr := parseLine(text, l); lerr != nil {
+		} else if text = bytes.TrimSpace(text); len(text) == 0 || text[0] == '#' {
+			// blank or a comment
+		} else if line, lerr := Parse(text, l); lerr != nil {
 			errs = append(errs, &LineError{Line: n, Err: lerr})
-		} else if ok {
+		} else {
 			line.Number = n
 			lines = append(lines, line)
 		}
@@ -96,29 +99,30 @@ func readLine(br *bufio.Reader) (text []byte, tooLong bool, err error) {
 	}
 }
 
-// parseLine decodes one line; ok is false for a blank or comment line.
-func parseLine(text []byte, l Limits) (line Line, ok bool, err error) {
-	text = bytes.TrimSpace(text)
-	if len(text) == 0 || text[0] == '#' {
-		return Line{}, false, nil
+// Parse decodes one task: strictly (unknown fields rejected), with a
+// known type, a payload that tasks.Decode accepts with l, well-formed
+// optional fields and an "expires_at", if any, that has not passed yet.
+// Every error is a *tasks.ValidationError naming the field.
+func Parse(b []byte, l tasks.Limits) (Line, error) {
+	var line Line
+	if err := tasks.UnmarshalStrict(b, &line); err != nil {
+		return Line{}, err
 	}
-	if err := strictUnmarshal(text, &line); err != nil {
-		return Line{}, false, decodeError("", err)
-	}
-	if _, ok := kindOf(line.Type); !ok {
-		return Line{}, false, unknownType(line.Type)
+	if !slices.Contains(tasks.Types(), line.Type) {
+		_, err := tasks.Decode(line.Type, line.Payload, l) // its error names the known types
+		return Line{}, err
 	}
 	if len(line.Payload) == 0 {
-		return Line{}, false, &ValidationError{Type: line.Type, Field: "payload", Rule: ruleRequired}
+		return Line{}, line.invalid("payload", "is required")
 	}
-	if _, err := Decode(line.Type, line.Payload, l); err != nil {
-		return Line{}, false, err
+	if _, err := tasks.Decode(line.Type, line.Payload, l); err != nil {
+		return Line{}, err
 	}
 	if _, err := line.Options(); err != nil {
-		return Line{}, false, err
+		return Line{}, err
 	}
 	if err := line.checkDeadline(time.Now()); err != nil {
-		return Line{}, false, err
+		return Line{}, err
 	}
-	return line, true, nil
+	return line, nil
 }

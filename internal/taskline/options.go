@@ -1,20 +1,22 @@
-package tasks
+package taskline
 
 import (
 	"fmt"
 	"time"
+
+	"github.com/chatq/chatq/tasks"
 )
 
-// Options returns the options of the line's optional fields: Key for "key",
-// ExpiresAt for "expires_at", TTL for "ttl". A malformed field is a
-// *ValidationError naming it.
-func (l Line) Options() ([]Option, error) {
-	var opts []Option
+// Options returns the options of the line's optional fields: tasks.Key for
+// "key", tasks.ExpiresAt for "expires_at", tasks.TTL for "ttl". A
+// malformed field is a *tasks.ValidationError naming it.
+func (l Line) Options() ([]tasks.Option, error) {
+	var opts []tasks.Option
 	if l.Key != "" {
-		if len(l.Key) > maxKeyBytes {
-			return nil, l.invalid("key", fmt.Sprintf("must be at most %d bytes, got %d", maxKeyBytes, len(l.Key)))
+		if len(l.Key) > tasks.MaxKeyBytes {
+			return nil, l.invalid("key", fmt.Sprintf("must be at most %d bytes, got %d", tasks.MaxKeyBytes, len(l.Key)))
 		}
-		opts = append(opts, Key(l.Key))
+		opts = append(opts, tasks.Key(l.Key))
 	}
 	if l.ExpiresAt != "" && l.TTL != "" {
 		return nil, l.invalid("ttl", `must not be set together with "expires_at"`)
@@ -24,20 +26,20 @@ func (l Line) Options() ([]Option, error) {
 		if err != nil {
 			return nil, l.invalid("expires_at", fmt.Sprintf("must be an RFC 3339 time such as 2026-01-02T15:04:05Z, got %q", l.ExpiresAt))
 		}
-		opts = append(opts, ExpiresAt(at))
+		opts = append(opts, tasks.ExpiresAt(at))
 	}
 	if l.TTL != "" {
 		d, err := time.ParseDuration(l.TTL)
 		if err != nil || d <= 0 {
 			return nil, l.invalid("ttl", fmt.Sprintf("must be a positive duration such as 90s or 2h, got %q", l.TTL))
 		}
-		opts = append(opts, TTL(d))
+		opts = append(opts, tasks.TTL(d))
 	}
 	return opts, nil
 }
 
 func (l Line) invalid(field, rule string) error {
-	return &ValidationError{Type: l.Type, Field: field, Rule: rule}
+	return &tasks.ValidationError{Type: l.Type, Field: field, Rule: rule}
 }
 
 // checkDeadline refuses an "expires_at" that is not after now: the task

@@ -1,4 +1,4 @@
-package tasks
+package taskline
 
 import (
 	"encoding/json"
@@ -8,6 +8,8 @@ import (
 	"testing/iotest"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/chatq/chatq/tasks"
 )
 
 // lineErrors returns the *LineError values joined in err.
@@ -24,7 +26,7 @@ func lineErrors(t *testing.T, err error) []*LineError {
 	return out
 }
 
-func TestReadLines(t *testing.T) {
+func TestRead(t *testing.T) {
 	t.Parallel()
 
 	in := strings.Join([]string{
@@ -36,24 +38,24 @@ func TestReadLines(t *testing.T) {
 		"\t# indented comment",
 		`{"type":"group:delete","payload":{"group_id":"1"}}` + "\r",
 	}, "\n")
-	lines, err := ReadLines(strings.NewReader(in), Limits{})
+	lines, err := Read(strings.NewReader(in), tasks.Limits{})
 	require.NoError(t, err)
 	require.Equal(t, []Line{
-		{Type: TypeRegisterUser, Payload: json.RawMessage(`{"users":[{"username":"alice"}]}`), Number: 2},
-		{Type: TypeSendMessage, Key: "k1", Payload: json.RawMessage(`{"target":"users","to":["alice"],"type":"txt","body":{"msg":"hi"}}`), Number: 5},
-		{Type: TypeDeleteGroup, Payload: json.RawMessage(`{"group_id":"1"}`), Number: 7},
+		{Type: tasks.TypeRegisterUser, Payload: json.RawMessage(`{"users":[{"username":"alice"}]}`), Number: 2},
+		{Type: tasks.TypeSendMessage, Key: "k1", Payload: json.RawMessage(`{"target":"users","to":["alice"],"type":"txt","body":{"msg":"hi"}}`), Number: 5},
+		{Type: tasks.TypeDeleteGroup, Payload: json.RawMessage(`{"group_id":"1"}`), Number: 7},
 	}, lines)
 }
 
-func TestReadLines_empty(t *testing.T) {
+func TestRead_empty(t *testing.T) {
 	t.Parallel()
 
-	lines, err := ReadLines(strings.NewReader(""), Limits{})
+	lines, err := Read(strings.NewReader(""), tasks.Limits{})
 	require.NoError(t, err)
 	require.Empty(t, lines)
 }
 
-func TestReadLines_badLines(t *testing.T) {
+func TestRead_badLines(t *testing.T) {
 	t.Parallel()
 
 	in := strings.Join([]string{
@@ -68,7 +70,7 @@ func TestReadLines_badLines(t *testing.T) {
 		`{"type":"group:delete","payload":{"group_id":"1"}} {}`,        // 9 trailing data
 		`{"type":"group:delete","payload":{"group_id":"2"}}`,           // 10 good
 	}, "\n")
-	lines, err := ReadLines(strings.NewReader(in), Limits{})
+	lines, err := Read(strings.NewReader(in), tasks.Limits{})
 	require.Len(t, lines, 2, "the good lines are returned too")
 	require.Equal(t, json.RawMessage(`{"group_id":"2"}`), lines[1].Payload)
 
@@ -91,17 +93,17 @@ func TestReadLines_badLines(t *testing.T) {
 		require.Equal(t, tt.wantLine, got[i].Line)
 		require.Contains(t, got[i].Error(), tt.wantError)
 	}
-	var ve *ValidationError
-	require.ErrorAs(t, got[0], &ve, "LineError must unwrap to the *ValidationError")
+	var ve *tasks.ValidationError
+	require.ErrorAs(t, got[0], &ve, "LineError must unwrap to the *tasks.ValidationError")
 	require.Equal(t, "to", ve.Field)
 }
 
-func TestReadLines_longLine(t *testing.T) {
+func TestRead_longLine(t *testing.T) {
 	t.Parallel()
 
 	long := `{"type":"group:delete","payload":{"group_id":"1"}}` + strings.Repeat(" ", MaxLineBytes)
 	in := strings.Join([]string{long, `{"type":"group:delete","payload":{"group_id":"2"}}`}, "\n")
-	lines, err := ReadLines(strings.NewReader(in), Limits{})
+	lines, err := Read(strings.NewReader(in), tasks.Limits{})
 	require.Len(t, lines, 1, "reading goes on after a long line")
 	got := lineErrors(t, err)
 	require.Len(t, got, 1)
@@ -109,22 +111,22 @@ func TestReadLines_longLine(t *testing.T) {
 	require.EqualError(t, got[0], "line 1: longer than 1048576 bytes")
 }
 
-func TestReadLines_lineAtLimit(t *testing.T) {
+func TestRead_lineAtLimit(t *testing.T) {
 	t.Parallel()
 
 	line := `{"type":"group:delete","payload":{"group_id":"1"}}`
 	line += strings.Repeat(" ", MaxLineBytes-len(line))
-	lines, err := ReadLines(strings.NewReader(line), Limits{})
+	lines, err := Read(strings.NewReader(line), tasks.Limits{})
 	require.NoError(t, err)
 	require.Len(t, lines, 1)
 }
 
-func TestReadLines_readError(t *testing.T) {
+func TestRead_readError(t *testing.T) {
 	t.Parallel()
 
 	boom := errors.New("boom")
 	r := iotest.ErrReader(boom)
-	_, err := ReadLines(r, Limits{})
+	_, err := Read(r, tasks.Limits{})
 	require.ErrorIs(t, err, boom)
 	require.ErrorContains(t, err, "reading line 1: boom")
 }
@@ -132,13 +134,13 @@ func TestReadLines_readError(t *testing.T) {
 func TestLineError(t *testing.T) {
 	t.Parallel()
 
-	inner := &ValidationError{Type: TypeSendMessage, Field: "to", Rule: "r"}
+	inner := &tasks.ValidationError{Type: tasks.TypeSendMessage, Field: "to", Rule: "r"}
 	err := &LineError{Line: 3, Err: inner}
 	require.EqualError(t, err, `line 3: message:send: field "to": r`)
 	require.ErrorIs(t, err, inner)
 }
 
-func TestReadLines_deadlinePassed(t *testing.T) {
+func TestRead_deadlinePassed(t *testing.T) {
 	t.Parallel()
 
 	in := strings.Join([]string{
@@ -146,7 +148,7 @@ func TestReadLines_deadlinePassed(t *testing.T) {
 		`{"type":"group:delete","expires_at":"2020-01-02T15:04:05Z","payload":{"group_id":"2"}}`,
 		`{"type":"group:delete","expires_at":"2999-01-02T15:04:05Z","payload":{"group_id":"3"}}`,
 	}, "\n")
-	lines, err := ReadLines(strings.NewReader(in), Limits{})
+	lines, err := Read(strings.NewReader(in), tasks.Limits{})
 	require.Len(t, lines, 2)
 	got := lineErrors(t, err)
 	require.Len(t, got, 1)

@@ -1,4 +1,4 @@
-package cli
+package demo
 
 import (
 	"context"
@@ -17,7 +17,7 @@ import (
 // The demo's group and users exist before the workload runs.
 const demoGroup = "100000000000001"
 
-func seedDemo(sb *sandbox.Server) {
+func seed(sb *sandbox.Server) {
 	sb.SeedUsers("dave", "erin", "frank", "grace")
 	sb.SeedGroup(demoGroup, "dave", "erin")
 }
@@ -27,7 +27,7 @@ type workload struct {
 	sb       *sandbox.Server
 	tally    *tally
 	producer *tasks.Client
-	redis    *demoRedis
+	redis    *Redis
 	ids      []string
 }
 
@@ -150,7 +150,7 @@ func (wl *workload) keyed(ctx context.Context, out io.Writer) (string, error) {
 // enqueueGarbage puts a payload that is not JSON straight into Redis, as a
 // foreign producer could.
 func (wl *workload) enqueueGarbage() (string, error) {
-	c := asynq.NewClient(wl.redis.conn)
+	c := asynq.NewClient(wl.redis.Conn)
 	defer c.Close()
 	info, err := c.Enqueue(asynq.NewTask(tasks.TypeSendMessage, []byte("{not json")), asynq.Queue(tasks.QueueMessages), asynq.MaxRetry(3))
 	if err != nil {

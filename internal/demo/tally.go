@@ -1,4 +1,4 @@
-package cli
+package demo
 
 import (
 	"fmt"
@@ -51,7 +51,7 @@ func statusText(e dispatcher.Event) string {
 	switch {
 	case e.Outcome == dispatcher.OutcomeDelivered:
 		return "200"
-	case e.Status == 0 && e.Rule == "invalid-payload":
+	case e.Status == 0 && (e.Rule == "invalid-payload" || e.Rule == "throttle"):
 		return "-"
 	case e.Status == 0:
 		return "network"

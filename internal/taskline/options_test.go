@@ -1,0 +1,38 @@
+package taskline
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/chatq/chatq/tasks"
+)
+
+func TestLine_Options(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		line    Line
+		wantN   int
+		wantErr string
+	}{
+		{name: "none", line: Line{Type: tasks.TypeSendMessage}},
+		{name: "all", line: Line{Type: tasks.TypeSendMessage, Key: "k", TTL: "2h"}, wantN: 2},
+		{name: "expires at", line: Line{Type: tasks.TypeSendMessage, ExpiresAt: "2030-01-02T15:04:05Z"}, wantN: 1},
+		{name: "both", line: Line{Type: tasks.TypeSendMessage, ExpiresAt: "2030-01-02T15:04:05Z", TTL: "1h"}, wantErr: `field "ttl": must not be set together`},
+		{name: "bad ttl", line: Line{Type: tasks.TypeSendMessage, TTL: "soon"}, wantErr: `field "ttl": must be a positive duration`},
+		{name: "bad expires at", line: Line{Type: tasks.TypeSendMessage, ExpiresAt: "2030-01-02"}, wantErr: `field "expires_at": must be an RFC 3339 time`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			opts, err := tt.line.Options()
+			if tt.wantErr != "" {
+				require.ErrorContains(t, err, tt.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			require.Len(t, opts, tt.wantN)
+		})
+	}
+}

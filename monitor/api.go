@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/chatq/chatq/agora"
+	"github.com/chatq/chatq/console"
 	"github.com/chatq/chatq/deadletter"
 	"github.com/chatq/chatq/dispatcher"
 	"github.com/chatq/chatq/policy"
@@ -106,6 +107,19 @@ func (m *Monitor) servePolicy(w http.ResponseWriter, _ *http.Request) {
 }
 
 func (m *Monitor) serveTokens(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, m.tokens())
+}
+
+// consoleTokens is the token state for the console's overview.
+func (m *Monitor) consoleTokens() console.TokenState {
+	t := m.tokens()
+	return console.TokenState{Available: t.Available, Valid: t.Valid, ExpiresAt: t.ExpiresAt, LastRefresh: t.LastRefresh,
+		Refreshes: t.Refreshes, Failures: t.Failures, Credentials: t.Credentials, Ready: t.Ready, NotReady: t.NotReady}
+}
+
+// tokens reads the token and credentials state of the worker in this
+// process; it never holds a token or a secret.
+func (m *Monitor) tokens() tokensReply {
 	reply := tokensReply{Credentials: "unknown"}
 	if m.cfg.Tokens != nil {
 		st := m.cfg.Tokens.State()
@@ -127,7 +141,7 @@ func (m *Monitor) serveTokens(w http.ResponseWriter, _ *http.Request) {
 			}
 		}
 	}
-	writeJSON(w, reply)
+	return reply
 }
 
 func writeJSON(w http.ResponseWriter, v any) {

@@ -1,6 +1,7 @@
 package monitor
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/hibiken/asynq"
 
+	"github.com/chatq/chatq/console"
 	"github.com/chatq/chatq/policy"
 )
 
@@ -58,6 +60,10 @@ type Config struct {
 	Ready  func() error
 	// Timeout bounds each API request's Redis reads. Optional; default 5s.
 	Timeout time.Duration
+	// Console, optional, serves the on-call console under its Prefix
+	// (default /console) behind the same authentication. New sets its
+	// ReadOnly, FormatPayload, AsynqmonPath and Tokens from this Config.
+	Console *console.Config
 }
 
 func (c Config) withDefaults() Config {
@@ -81,6 +87,12 @@ func (c Config) validate() error {
 	}
 	if c.Path == "/" || strings.HasPrefix(c.Path+"/", "/chatq/") {
 		errs = append(errs, fmt.Errorf("path %q: must be a sub-path other than /chatq", c.Path))
+	}
+	if c.Console != nil {
+		cp := "/" + strings.Trim(cmp.Or(c.Console.Prefix, console.DefaultPrefix), "/")
+		if strings.HasPrefix(c.Path+"/", cp+"/") || strings.HasPrefix(cp+"/", c.Path+"/") {
+			errs = append(errs, fmt.Errorf("path %q: must not overlap the console's %q", c.Path, cp))
+		}
 	}
 	if err := c.checkExposure(); err != nil {
 		errs = append(errs, err)

@@ -156,10 +156,18 @@ func (p *chatqProcess) kill9(t *testing.T) {
 // delivered returns how many messages the sandbox has delivered.
 func (c *chaos) delivered() int { return c.fleet.Sandbox.Stats().Delivered }
 
-// waitDelivered waits until the sandbox has delivered at least n messages.
+// waitDelivered waits until the sandbox has delivered at least n messages,
+// within chaosSettle: three worker processes under -race on a loaded 2-core
+// machine can take longer than the e2e helpers' usual deadline.
 func (c *chaos) waitDelivered(n int) {
 	c.t.Helper()
-	c.fleet.WaitSandbox(c.t, fmt.Sprintf("%d messages delivered", n), func(s sandbox.Stats) bool { return s.Delivered >= n })
+	deadline := time.Now().Add(chaosSettle)
+	for c.delivered() < n {
+		if time.Now().After(deadline) {
+			c.t.Fatalf("sandbox: %d messages delivered not reached within %s: %+v", n, chaosSettle, c.fleet.Sandbox.Stats())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 // settleAll waits until no scenario has a task left to run (pending,

@@ -17,8 +17,9 @@ import (
 // pure, tasks (what applications import) never pulls in the worker, the HTTP
 // client or dead letters, the sandbox and the benchmark baseline share no code with chatq,
 // deadletter does not reach into the dispatcher or the REST client, the
-// worker builder (internal/app) and the demo sit below the command line, and
-// the ingest API and task statuses stay out of the worker.
+// worker builder (internal/app) and the demo sit below the command line, the
+// console and its activity counts never call the provider, and the ingest
+// API and task statuses stay out of the worker.
 func TestDependencyDirection(t *testing.T) {
 	t.Parallel()
 	const mod = "github.com/chatq/chatq/"
@@ -39,6 +40,11 @@ func TestDependencyDirection(t *testing.T) {
 		{"internal/app", []string{mod + "internal/cli", mod + "internal/demo", mod + "internal/benchcmd", mod + "sandbox", mod + "bench", mod + "metrics", mod + "monitor"}},
 		{"internal/demo", []string{mod + "internal/cli", mod + "internal/benchcmd", mod + "bench"}},
 		{"internal/benchcmd", []string{mod + "internal/cli"}},
+		// The console reads and acts through deadletter, policy, throttle and
+		// activity; it never reaches the worker or the provider, and monitor
+		// mounts it. activity is Redis counters only.
+		{"console", []string{mod + "agora", mod + "dispatcher", mod + "monitor", mod + "internal", mod + "metrics", "github.com/hibiken/asynqmon"}},
+		{"activity", []string{mod}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.pkg, func(t *testing.T) {

@@ -70,16 +70,11 @@ func dedupe(ids []string) []string {
 }
 
 func parseWhen(flag, s string, now time.Time) (time.Time, error) {
-	if s == "" {
-		return time.Time{}, nil
+	t, err := deadletter.ParseWhen(s, now)
+	if err != nil {
+		return time.Time{}, usagef("%s: %v", flag, err)
 	}
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t, nil
-	}
-	if d, err := time.ParseDuration(s); err == nil && d >= 0 {
-		return now.Add(-d), nil
-	}
-	return time.Time{}, usagef("%s: must be an RFC 3339 time (2026-01-02T15:04:05Z) or a duration ago (24h), got %q", flag, s)
+	return t, nil
 }
 
 func newDeadLetterCmd(env Env) *cobra.Command {

@@ -73,6 +73,7 @@ func runDemo(ctx context.Context, env Env, f demoFlags) error {
 			}
 			mc := monitorConfig(c, r.Conn)
 			mc.Rules, mc.DeadLetters, mc.Ready = p.Table().Rules(), w.DeadLetters, w.Ready
+			mc.Console = consoleConfig(c, r.Conn, r.RDB, w.DeadLetters, p.Table())
 			stop, _, err := serveMonitor(ctx, env, mc)
 			return stop, err
 		}

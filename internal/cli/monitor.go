@@ -11,9 +11,11 @@ import (
 func newMonitorCmd(env Env) *cobra.Command {
 	return &cobra.Command{
 		Use:   "monitor",
-		Short: "Serve the web UI (asynqmon + chatq's dead-letter, policy and token API) until SIGTERM or SIGINT",
+		Short: "Serve the web UI (asynqmon, chatq's on-call console and JSON API) until SIGTERM or SIGINT",
 		Long: `Serve asynqmon under CHATQ_MONITOR_PATH on CHATQ_MONITOR_ADDR, with chatq's
-JSON API beside it under /chatq/api/ (deadletters, policy, tokens).
+on-call console under /console/ (overview, dead letters with replay and
+delete, audit log, policy) and its JSON API under /chatq/api/ (deadletters,
+policy, tokens).
 
 Authentication: HTTP basic auth when CHATQ_MONITOR_USER and
 CHATQ_MONITOR_PASSWORD are set; CHATQ_MONITOR_READONLY=true allows only GET.
@@ -42,7 +44,9 @@ func runMonitor(ctx context.Context, env Env) error {
 		return err
 	}
 	mc := monitorConfig(c, conn)
-	mc.Rules, mc.DeadLetters = p.Table().Rules(), deadletter.NewStore(rdb)
+	store := deadletter.NewStoreWithConfig(rdb, deadletter.StoreConfig{AuditMaxLen: c.DeadLetterAuditMaxEntries})
+	mc.Rules, mc.DeadLetters = p.Table().Rules(), store
+	mc.Console = consoleConfig(c, conn, rdb, store, p.Table())
 	stop, _, err := serveMonitor(ctx, env, mc)
 	if err != nil {
 		return err

@@ -12,6 +12,8 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/chatq/chatq/console"
+	"github.com/chatq/chatq/deadletter"
 	"github.com/chatq/chatq/internal/app"
 	"github.com/chatq/chatq/metrics"
 	"github.com/chatq/chatq/monitor"
@@ -24,7 +26,7 @@ type ops struct {
 	worker  *app.Worker
 	rdb     redis.UniversalClient
 	conn    asynq.RedisConnOpt
-	rules   []policy.Rule
+	table   *policy.Table
 	logger  *slog.Logger
 }
 
@@ -100,9 +102,10 @@ func startMetrics(ctx context.Context, env Env, c Config, o ops) (func(), error)
 // startMonitor serves the monitor; it returns the UI's URL.
 func startMonitor(ctx context.Context, env Env, c Config, o ops) (func(), string, error) {
 	mc := monitorConfig(c, o.conn)
-	mc.Rules = o.rules
+	mc.Rules = o.table.Rules()
 	if o.worker != nil {
 		mc.DeadLetters, mc.Ready = o.worker.DeadLetters, o.worker.Ready
+		mc.Console = consoleConfig(c, o.conn, o.rdb, o.worker.DeadLetters, o.table)
 		if ts, ok := o.worker.Tokens.(monitor.TokenStater); ok {
 			mc.Tokens = ts
 		}
@@ -116,6 +119,11 @@ func monitorConfig(c Config, conn asynq.RedisConnOpt) monitor.Config {
 		Addr: c.MonitorAddr, Path: c.MonitorPath, User: c.MonitorUser, Password: c.MonitorPassword,
 		ReadOnly: c.MonitorReadOnly, Insecure: c.MonitorInsecure, Redis: conn,
 	}
+}
+
+// consoleConfig is the on-call console's configuration, beside asynqmon.
+func consoleConfig(c Config, conn asynq.RedisConnOpt, rdb redis.UniversalClient, store *deadletter.Store, t *policy.Table) *console.Config {
+	return &console.Config{Store: store, Redis: rdb, Conn: conn, Table: t, MaxRetry: c.MaxRetry, Limits: c.limits()}
 }
 
 func serveMonitor(ctx context.Context, env Env, mc monitor.Config) (func(), string, error) {
@@ -138,6 +146,9 @@ func serveMonitor(ctx context.Context, env Env, mc monitor.Config) (func(), stri
 	}
 	url := "http://" + addr + m.Path() + "/"
 	fmt.Fprintf(env.Stdout, "monitor on %s (chatq API: http://%s%s)\n", url, addr, monitor.APIPath)
+	if p := m.ConsolePath(); p != "" {
+		fmt.Fprintf(env.Stdout, "console on http://%s%s/\n", addr, p)
+	}
 	return func() { stop(); _ = m.Close() }, url, nil
 }
 

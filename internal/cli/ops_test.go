@@ -98,6 +98,12 @@ func TestDemo_MonitorAnswersWhileRunning(t *testing.T) {
 	}
 	require.NoError(t, json.Unmarshal([]byte(body), &dl))
 	require.Positive(t, dl.Stats.Total, "the demo's workload dead-letters some tasks")
+	console := waitMatch(t, &out, regexp.MustCompile(`console on (http://\S+/console/)`), exited)[1]
+	for _, page := range []string{"", "deadletters?state=open", "audit", "policy"} {
+		status, body = httpGet(t, console+page, opsUser, opsPassword)
+		require.Equal(t, http.StatusOK, status, "console/%s: %s", page, body)
+	}
+	require.Contains(t, body, "403-group-owner-op", "the policy page lists the table")
 	status, body = httpGet(t, api+"tokens", opsUser, opsPassword)
 	require.Equal(t, http.StatusOK, status)
 	require.Contains(t, body, `"credentials": "ok"`)

@@ -3,12 +3,15 @@ package cli
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/cenkalti/backoff/v4"
 	"github.com/redis/go-redis/v9"
 	"github.com/spf13/cobra"
 
+	"github.com/chatq/chatq/activity"
+	"github.com/chatq/chatq/dispatcher"
 	"github.com/chatq/chatq/metrics"
 )
 
@@ -52,11 +55,18 @@ func runWorker(ctx context.Context, env Env) error {
 		return err
 	}
 	m := metrics.New(p.Table())
-	w, err := newWorker(c, logger, conn, rdb, p, m)
+	// The console's charts read these per-minute counts from Redis.
+	counts := activity.NewRecorder(activity.RecorderParams{Redis: rdb, Logger: logger})
+	w, err := newWorker(c, logger, conn, rdb, p, observers{m, dispatcher.ObserverFunc(func(e dispatcher.Event) {
+		counts.Add(e.Queue, string(e.Outcome))
+	})})
 	if err != nil {
 		return err
 	}
-	stopOps, err := startOps(ctx, env, c, ops{metrics: m, worker: w, rdb: rdb, conn: conn, rules: p.Table().Rules(), logger: logger})
+	var countsWG sync.WaitGroup
+	counts.Start(&countsWG)
+	defer func() { counts.Shutdown(); countsWG.Wait() }()
+	stopOps, err := startOps(ctx, env, c, ops{metrics: m, worker: w, rdb: rdb, conn: conn, table: p.Table(), logger: logger})
 	if err != nil {
 		return err
 	}
@@ -112,4 +122,13 @@ func waitForRedis(ctx context.Context, c Config, rdb redis.UniversalClient) erro
 		return &redisDownError{Var: c.redisVar(), Cause: fmt.Errorf("%w (gave up after %s)", last, wait)}
 	}
 	return nil
+}
+
+// observers hands every decision to each of its observers in turn.
+type observers []dispatcher.Observer
+
+func (o observers) Observe(e dispatcher.Event) {
+	for _, x := range o {
+		x.Observe(e)
+	}
 }

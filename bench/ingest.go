@@ -94,7 +94,7 @@ func ingestLines(n int) []json.RawMessage {
 func startIngest(b *bencher, client *tasks.Client) (string, func(), error) {
 	insp := asynq.NewInspector(b.env.Redis)
 	srv, err := ingest.New(ingest.Config{Producer: client, MaxBatch: ingestBatch,
-		Status: &taskstatus.Reader{Inspector: insp, RDB: b.env.RDB, DeadLetters: deadletter.NewStore(b.env.RDB),
+		Status: &taskstatus.Reader{Inspector: insp, RDB: b.env.RDB, DeadLetters: deadletter.New(b.env.RDB, deadletter.Config{}),
 			Queues: []string{"messages"}},
 		Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {

@@ -23,7 +23,7 @@ import (
 // rule 403-group-owner-op (README "The on-call console" quotes it).
 func BenchmarkConsole_100k(b *testing.B) {
 	db := redistest.New(b)
-	store := deadletter.NewStore(db.Client)
+	store := deadletter.New(db.Client, deadletter.Config{})
 	ctx := context.Background()
 	const n = 100_000
 	base := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)

@@ -10,7 +10,7 @@ import (
 )
 
 // AuditEntry is one operator action on dead letters, kept in the Redis
-// stream AuditKey (capped by StoreConfig.AuditMaxLen).
+// stream AuditKey (capped by Config.AuditMaxLen).
 type AuditEntry struct {
 	ID     string         `json:"id,omitempty"` // stream entry id, set on read
 	Time   time.Time      `json:"time"`
@@ -25,7 +25,7 @@ type AuditEntry struct {
 }
 
 // PatchEntry records who changed a replayed task's payload, and how; it is
-// stored under PatchKey(new task id).
+// stored under patchEntryKey(new task id).
 type PatchEntry struct {
 	NewTaskID  string          `json:"new_task_id"`
 	FromTaskID string          `json:"from_task_id"`
@@ -75,7 +75,7 @@ func (s *Store) Audit(ctx context.Context, n int64) ([]AuditEntry, error) {
 
 // PatchOf returns the PatchEntry of a replayed task, or ErrNotFound.
 func (s *Store) PatchOf(ctx context.Context, newTaskID string) (PatchEntry, error) {
-	b, err := s.rdb.Get(ctx, PatchKey(newTaskID)).Bytes()
+	b, err := s.rdb.Get(ctx, patchEntryKey(newTaskID)).Bytes()
 	if err == redis.Nil {
 		return PatchEntry{}, fmt.Errorf("deadletter: patch of %s: %w", newTaskID, ErrNotFound)
 	}

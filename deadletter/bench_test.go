@@ -14,7 +14,7 @@ import (
 // filter that matches a quarter of them (README "Dead letters" quotes it).
 func BenchmarkStore_ListFiltered100k(b *testing.B) {
 	db := redistest.New(b)
-	store := deadletter.NewStore(db.Client)
+	store := deadletter.New(db.Client, deadletter.Config{})
 	ctx := context.Background()
 	const n = 100_000
 	batch := make([]deadletter.Record, 0, 1000)

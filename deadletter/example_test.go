@@ -23,7 +23,7 @@ func exampleStore() (*deadletter.Store, asynq.RedisClientOpt, func()) {
 		log.Fatal(err)
 	}
 	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
-	store := deadletter.NewStore(rdb)
+	store := deadletter.New(rdb, deadletter.Config{})
 	at := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	for i, r := range []deadletter.Record{
 		{TaskID: "t1", Type: tasks.TypeSendMessage, Queue: tasks.QueueMessages, Status: 503, Rule: "503",

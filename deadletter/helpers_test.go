@@ -33,7 +33,7 @@ func setup(t *testing.T) *testBundle {
 	t.Cleanup(func() { _ = insp.Close() })
 	table, err := policy.NewTable(nil, policy.DefaultRules())
 	require.NoError(t, err)
-	return &testBundle{db: db, store: deadletter.NewStore(db.Client), client: client, insp: insp, table: table}
+	return &testBundle{db: db, store: deadletter.New(db.Client, deadletter.Config{}), client: client, insp: insp, table: table}
 }
 
 var base = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)

@@ -27,6 +27,6 @@ const (
 func recordKey(taskID string) string { return recordPrefix + taskID }
 func claimKey(taskID string) string  { return claimPrefix + taskID }
 
-// PatchKey is where a patched replay records who changed what: a JSON
+// patchEntryKey is where a patched replay records who changed what: a JSON
 // PatchEntry under the replayed task's new id.
-func PatchKey(newTaskID string) string { return patchPrefix + newTaskID }
+func patchEntryKey(newTaskID string) string { return patchPrefix + newTaskID }

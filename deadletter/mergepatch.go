@@ -8,10 +8,10 @@ import (
 	"strings"
 )
 
-// MergePatch applies a JSON merge patch (RFC 7386) to doc and returns the
+// mergePatch applies a JSON merge patch (RFC 7386) to doc and returns the
 // result: objects merge recursively, null removes a member, anything else
 // replaces. Numbers keep their exact text.
-func MergePatch(doc, patch []byte) ([]byte, error) {
+func mergePatch(doc, patch []byte) ([]byte, error) {
 	p, err := decodeJSON(patch)
 	if err != nil {
 		return nil, fmt.Errorf("patch: %w", err)
@@ -66,9 +66,9 @@ func encodeJSON(v any) ([]byte, error) {
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
-// Diff describes how after differs from before, one line per changed leaf:
+// diffPaths describes how after differs from before, one line per changed leaf:
 // "- path: old" and "+ path: new", in path order. Both must be JSON.
-func Diff(before, after []byte) []string {
+func diffPaths(before, after []byte) []string {
 	b, errB := decodeJSON(before)
 	a, errA := decodeJSON(after)
 	if errB != nil || errA != nil {

@@ -1,11 +1,9 @@
-package deadletter_test
+package deadletter
 
 import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
-
-	"github.com/chatq/chatq/deadletter"
 )
 
 // The cases of RFC 7386, appendix A.
@@ -30,16 +28,16 @@ func TestMergePatch_RFC7386(t *testing.T) {
 		{`{"n":12345678901234567890}`, `{}`, `{"n":12345678901234567890}`},
 	}
 	for _, tt := range tests {
-		got, err := deadletter.MergePatch([]byte(tt.doc), []byte(tt.patch))
+		got, err := mergePatch([]byte(tt.doc), []byte(tt.patch))
 		require.NoError(t, err)
 		require.JSONEq(t, tt.want, string(got), "doc %s patch %s", tt.doc, tt.patch)
 	}
-	_, err := deadletter.MergePatch([]byte(`{}`), []byte(`{`))
+	_, err := mergePatch([]byte(`{}`), []byte(`{`))
 	require.Error(t, err)
 }
 
 func TestDiff(t *testing.T) {
 	t.Parallel()
-	got := deadletter.Diff([]byte(`{"to":["a"],"body":{"msg":"x"},"gone":1}`), []byte(`{"to":["b"],"body":{"msg":"x"},"new":true}`))
+	got := diffPaths([]byte(`{"to":["a"],"body":{"msg":"x"},"gone":1}`), []byte(`{"to":["b"],"body":{"msg":"x"},"new":true}`))
 	require.Equal(t, []string{"- gone: 1", "+ new: true", `- to: ["a"]`, `+ to: ["b"]`}, got)
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/hibiken/asynq"
 
+	"github.com/chatq/chatq/internal/testsignal"
 	"github.com/chatq/chatq/tasks"
 )
 
@@ -55,6 +56,13 @@ type ReconcilerParams struct {
 type Reconciler struct {
 	p    ReconcilerParams
 	done chan struct{}
+
+	testSignals reconcilerTestSignals
+}
+
+// reconcilerTestSignals tell a test where the loop is (internal/testsignal).
+type reconcilerTestSignals struct {
+	passed testsignal.Signal[ReconcileReport] // a pass ran (this worker held the lock)
 }
 
 // NewReconciler returns a Reconciler; Start runs it.
@@ -112,6 +120,7 @@ func (r *Reconciler) exec(ctx context.Context) {
 		r.p.Logger.Info("dead-letter reconciler pass", "imported", rep.Imported, "archive_cleaned", rep.ArchiveCleaned,
 			"resolved", rep.Resolved, "expired", rep.Expired)
 	}
+	r.testSignals.passed.Signal(rep)
 }
 
 // ReconcileReport counts what one pass did.

@@ -31,7 +31,7 @@ func (s *Store) planReplay(ctx context.Context, o *ReplayOptions) ([]Item, error
 				}
 				candidates++
 				if o.DryRun && o.Patch != nil {
-					it.Diff = Diff(r.PayloadBytes(), d.payload)
+					it.Diff = diffPaths(r.PayloadBytes(), d.payload)
 				}
 			}
 			if it.Outcome == OutcomeFailed {
@@ -78,7 +78,7 @@ func decide(o *ReplayOptions, r Record) decision {
 	}
 	payload := r.PayloadBytes()
 	if o.Patch != nil {
-		patched, err := MergePatch(payload, o.Patch)
+		patched, err := mergePatch(payload, o.Patch)
 		if err != nil {
 			return decision{outcome: OutcomeFailed, why: "patch: " + err.Error()}
 		}

@@ -134,7 +134,7 @@ func (s *Store) finishReplay(ctx context.Context, o *ReplayOptions, token string
 	var patchKey string
 	var entry []byte
 	if o.Patch != nil {
-		patchKey = PatchKey(newID)
+		patchKey = patchEntryKey(newID)
 		var err error
 		entry, err = json.Marshal(PatchEntry{NewTaskID: newID, FromTaskID: rec.TaskID, User: o.User,
 			Time: s.now(), Patch: o.Patch, Before: rec.PayloadBytes()})

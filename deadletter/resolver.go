@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/chatq/chatq/internal/testsignal"
 )
 
 // ResolverParams configure a Resolver.
@@ -37,6 +39,13 @@ type Resolver struct {
 	done     chan struct{}
 	dropped  atomic.Int64
 	resolved atomic.Int64
+
+	testSignals resolverTestSignals
+}
+
+// resolverTestSignals tell a test where the loop is (internal/testsignal).
+type resolverTestSignals struct {
+	checked testsignal.Signal[int64] // one check done, with how many it resolved
 }
 
 // NewResolver returns a Resolver; Start runs it.
@@ -113,6 +122,7 @@ func (r *Resolver) exec(ctx context.Context) {
 			r.logger.Info("dead letters resolved: their tasks were run again and succeeded", "count", n)
 		}
 	}
+	r.testSignals.checked.Signal(r.resolved.Load())
 }
 
 // resolveScript marks resolved each id that has a record and is not yet

@@ -58,7 +58,7 @@ func TestReconciler_RetentionAuditsPartialPass(t *testing.T) {
 	hooked := redis.NewClient(b.db.Client.Options())
 	t.Cleanup(func() { _ = hooked.Close() })
 	hooked.AddHook(&failAfterRemove{})
-	r := deadletter.NewReconciler(deadletter.ReconcilerParams{Store: deadletter.NewStore(hooked), Inspector: b.insp,
+	r := deadletter.NewReconciler(deadletter.ReconcilerParams{Store: deadletter.New(hooked, deadletter.Config{}), Inspector: b.insp,
 		Retention: 24 * time.Hour, RerunGrace: time.Nanosecond})
 
 	rep, err := r.Reconcile(ctx)

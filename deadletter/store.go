@@ -22,25 +22,20 @@ type Store struct {
 	now      func() time.Time
 }
 
-// StoreConfig tunes a Store. The zero value means the defaults.
-type StoreConfig struct {
+// Config tunes a Store. The zero value means the defaults.
+type Config struct {
 	// AuditMaxLen caps the audit stream (AuditKey) at about this many
 	// entries; older entries are trimmed. Default 10,000; it bounds the
 	// audit trail only, never the dead letters.
 	AuditMaxLen int64
 }
 
-// DefaultAuditMaxLen is the default StoreConfig.AuditMaxLen.
+// DefaultAuditMaxLen is the default Config.AuditMaxLen.
 const DefaultAuditMaxLen = 10_000
 
-// NewStore returns a store on rdb with the default StoreConfig; the caller
-// keeps ownership of rdb.
-func NewStore(rdb redis.UniversalClient) *Store {
-	return NewStoreWithConfig(rdb, StoreConfig{})
-}
-
-// NewStoreWithConfig returns a store on rdb tuned by cfg.
-func NewStoreWithConfig(rdb redis.UniversalClient, cfg StoreConfig) *Store {
+// New returns a store on rdb tuned by cfg; the caller keeps ownership of
+// rdb.
+func New(rdb redis.UniversalClient, cfg Config) *Store {
 	if cfg.AuditMaxLen <= 0 {
 		cfg.AuditMaxLen = DefaultAuditMaxLen
 	}

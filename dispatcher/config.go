@@ -55,7 +55,7 @@ type Config struct {
 	WorkerName string
 	// DeliveredTTL is how long a delivered marker is kept, so that a task
 	// asynq runs again after losing its completion ends without a second
-	// call (delivered.go). Default DefaultDeliveredTTL (10m); at least
+	// call (alreadyDelivered, state.go). Default DefaultDeliveredTTL (10m); at least
 	// MinDeliveredTTL (2m, asynq's recovery window); negative: no markers.
 	DeliveredTTL time.Duration
 }

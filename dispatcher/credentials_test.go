@@ -1,10 +1,9 @@
 package dispatcher_test
 
 import (
-	"errors"
 	"testing"
-	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/chatq/chatq/dispatcher"
@@ -16,17 +15,12 @@ import (
 // no longer reports ErrCredentialsUnchecked, and returns its answer.
 func waitChecked(t *testing.T, w *e2etest.Worker) error {
 	t.Helper()
-	deadline := time.Now().Add(waitTimeout)
-	for {
-		err := w.Ready()
-		if !errors.Is(err, dispatcher.ErrCredentialsUnchecked) {
-			return err
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the start check of the credentials did not end within %s", waitTimeout)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	var err error
+	e2etest.Eventually(t, "the start check of the credentials", func(c *assert.CollectT) {
+		err = w.Ready()
+		require.NotErrorIs(c, err, dispatcher.ErrCredentialsUnchecked)
+	})
+	return err
 }
 
 func TestWorker_CheckCredentialsAtStart(t *testing.T) {

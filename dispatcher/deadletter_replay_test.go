@@ -5,13 +5,14 @@ import (
 	"fmt"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/hibiken/asynq"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/chatq/chatq/deadletter"
 	"github.com/chatq/chatq/dispatcher"
+	"github.com/chatq/chatq/internal/e2etest"
 	"github.com/chatq/chatq/policy"
 	"github.com/chatq/chatq/sandbox"
 	"github.com/chatq/chatq/tasks"
@@ -28,16 +29,11 @@ func TestWorker_ArchivedTaskRunFromAsynqmonIsResolved(t *testing.T) {
 
 	require.NoError(t, h.Inspector.RunTask(tasks.QueueMessages, id)) // the "run" button
 	h.Events.WaitFor(t, id, func(evs []dispatcher.Event) bool { return len(evs) == 2 })
-	deadline := time.Now().Add(waitTimeout)
-	for {
+	e2etest.Eventually(t, "dead letter "+id+" resolved", func(c *assert.CollectT) {
 		rec, err := h.Store.Get(ctx, id)
-		require.NoError(t, err)
-		if rec.State == deadletter.StateResolved {
-			break
-		}
-		require.False(t, time.Now().After(deadline), "dead letter %s not resolved within %s", id, waitTimeout)
-		time.Sleep(10 * time.Millisecond) // the resolver batches every 10ms and signals nothing
-	}
+		require.NoError(c, err)
+		require.Equal(c, deadletter.StateResolved, rec.State)
+	})
 	require.Equal(t, 2, h.Sandbox.Stats().Calls[sandbox.EndpointSendMessage])
 }
 

@@ -2,17 +2,16 @@ package dispatcher_test
 
 import (
 	"context"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/hibiken/asynq"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/chatq/chatq/dispatcher"
 	"github.com/chatq/chatq/internal/e2etest"
 	"github.com/chatq/chatq/internal/redistest"
-	"github.com/chatq/chatq/policy"
 	"github.com/chatq/chatq/sandbox"
 	"github.com/chatq/chatq/tasks"
 )
@@ -112,7 +111,7 @@ func TestWorker_MarkerWrittenAfterRedisOutage(t *testing.T) {
 // with its retry count raised only when that is true.
 func TestIsFailure_LeaseExpired(t *testing.T) {
 	t.Parallel()
-	require.True(t, policy.IsFailure(asynq.ErrLeaseExpired))
+	require.True(t, dispatcher.IsFailure(asynq.ErrLeaseExpired))
 }
 
 func TestConfig_DeliveredTTLBelowRecoveryWindow(t *testing.T) {
@@ -133,29 +132,21 @@ func (h *harness) enqueueAs(t *testing.T, id, text string) {
 	require.NoError(t, err)
 }
 
-// waitLog waits until the worker has logged s; a poll within the wait
-// deadline, as logs signal nothing.
+// waitLog waits until the worker has logged s; logs signal nothing.
 func (h *harness) waitLog(t *testing.T, s string) {
 	t.Helper()
-	deadline := time.Now().Add(waitTimeout)
-	for !strings.Contains(h.Logs.String(), s) {
-		require.True(t, time.Now().Before(deadline), "%q not logged within %s", s, waitTimeout)
-		time.Sleep(10 * time.Millisecond)
-	}
+	e2etest.Eventually(t, "log "+s, func(c *assert.CollectT) {
+		require.Contains(c, h.Logs.String(), s)
+	})
 }
 
 // waitKey waits until key exists: the finisher writes markers in batches
-// and signals nothing, so this polls within the wait deadline.
+// and signals nothing.
 func (h *harness) waitKey(t *testing.T, key string) {
 	t.Helper()
-	deadline := time.Now().Add(waitTimeout)
-	for {
+	e2etest.Eventually(t, key+" written", func(c *assert.CollectT) {
 		n, err := h.RDB.Exists(context.Background(), key).Result()
-		require.NoError(t, err)
-		if n == 1 {
-			return
-		}
-		require.True(t, time.Now().Before(deadline), "%s not written within %s", key, waitTimeout)
-		time.Sleep(10 * time.Millisecond)
-	}
+		require.NoError(c, err)
+		require.Equal(c, int64(1), n)
+	})
 }

@@ -3,8 +3,8 @@ package dispatcher_test
 import (
 	"context"
 	"testing"
-	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/chatq/chatq/dispatcher"
@@ -22,14 +22,9 @@ func TestWorker_DeferredThenDeliveredLeavesNoState(t *testing.T) {
 	id := h.Send("deferred-once")
 	require.Equal(t, []dispatcher.Outcome{defer_, delivered}, e2etest.Outcomes(h.Events.WaitFinal(t, id)))
 	key := "{chatq}:task:" + id
-	deadline := time.Now().Add(waitTimeout)
-	for {
+	e2etest.Eventually(t, key+" deleted", func(c *assert.CollectT) {
 		n, err := h.DB.Client.Exists(context.Background(), key).Result()
-		require.NoError(t, err)
-		if n == 0 {
-			return
-		}
-		require.True(t, time.Now().Before(deadline), "%s still exists after %s", key, waitTimeout)
-		time.Sleep(20 * time.Millisecond)
-	}
+		require.NoError(c, err)
+		require.Zero(c, n)
+	})
 }

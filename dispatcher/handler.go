@@ -4,17 +4,20 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/hibiken/asynq"
 
 	"github.com/chatq/chatq/agora"
+	"github.com/chatq/chatq/deadletter"
 	"github.com/chatq/chatq/policy"
 	"github.com/chatq/chatq/tasks"
+	"github.com/chatq/chatq/throttle"
 )
 
 // taskHandler serves every chatq task type; the per-type work is the call
-// that Worker.prepare builds from the payload.
+// that Worker.prepare builds from the payload (handler.go).
 type taskHandler struct {
 	w *Worker
 }
@@ -33,7 +36,7 @@ type run struct {
 	callLatency time.Duration
 	exhausted   string
 	// deadline is the task's tasks.HeaderExpiresAt (zero: none);
-	// deadlineErr a malformed header (see expiry.go).
+	// deadlineErr a malformed header (see expired, below).
 	deadline    time.Time
 	deadlineErr error
 }
@@ -59,26 +62,26 @@ func (h taskHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 	if stop, err := h.w.expired(ctx, r); stop {
 		return err
 	}
-	c, err := h.w.prepare(r.typ, r.payload)
+	j, err := h.w.prepare(r)
 	if err != nil {
 		return h.w.deadLetter(ctx, r, refused(err))
 	}
-	return h.w.execute(ctx, r, c)
+	return h.w.execute(ctx, r, j)
 }
 
 // execute makes the call, refreshing the token once when the policy says so.
-func (w *Worker) execute(ctx context.Context, r run, c call) error {
+func (w *Worker) execute(ctx context.Context, r run, j job) error {
 	refreshed := false
 	for {
 		start := time.Now()
 		tok, err := w.tokens.Token(ctx)
 		var items []itemFailure
 		if err == nil {
-			permit, terr := w.acquire(ctx, r)
+			permit, terr := w.acquire(ctx, j.family)
 			if terr != nil {
 				return w.throttled(r, policy.Failure{}, terr)
 			}
-			items, err = c(ctx, tok)
+			items, err = j.call(ctx, tok)
 			if perr := w.report(ctx, permit, err); perr != nil {
 				return w.throttled(r, failureOf(err, r.typ), perr)
 			}
@@ -86,7 +89,7 @@ func (w *Worker) execute(ctx context.Context, r run, c call) error {
 		r.callLatency = time.Since(start)
 		if err == nil {
 			w.creds.accept()
-			return w.settleItems(ctx, r, items)
+			return w.settleItems(ctx, r, j, items)
 		}
 		if ctx.Err() != nil {
 			// Shutting down or out of time: asynq puts the task back.
@@ -112,89 +115,158 @@ func (w *Worker) execute(ctx context.Context, r run, c call) error {
 	}
 }
 
-// apply carries out a decision about a failed call.
-func (w *Worker) apply(ctx context.Context, r run, f policy.Failure, d policy.Decision, cause error) error {
-	switch d.Action {
-	case policy.ActionDone:
-		w.logDecision(r, f, d)
-		w.done(ctx, r, OutcomeDone)
-		return nil
-	case policy.ActionRetry, policy.ActionRefresh:
-		return w.retry(ctx, r, f, d, cause)
-	case policy.ActionDefer, policy.ActionCredentials:
-		return w.deferTask(ctx, r, f, d, cause)
-	default:
-		return w.deadLetter(ctx, r, verdict{failure: f, decision: d, reason: d.Reason})
-	}
+// call makes one provider request for a task with the given token. A nil
+// error with item failures means the provider answered 200 but did not
+// apply every member of a batch.
+type call func(ctx context.Context, tok agora.Token) ([]itemFailure, error)
+
+// job is everything a run needs from its payload, decoded once by prepare:
+// the call, the throttle family it waits in, and, for a batch, its items
+// and how to cut the payload down to some of them (batch.go). Nothing
+// after prepare decodes the payload again.
+type job struct {
+	call   call
+	family throttle.Family
+	batch  tasks.Batch // nil unless the provider applies the items one by one
 }
 
-func (w *Worker) retry(ctx context.Context, r run, f policy.Failure, d policy.Decision, cause error) error {
-	if r.retried >= r.budget {
-		r.exhausted = "retries"
-		return w.deadLetter(ctx, r, verdict{failure: f, decision: d,
-			reason: fmt.Sprintf("retries exhausted (%d of %d): %s", r.retried, r.budget, d.Reason)})
+// size is how many items the batch asks for; 0 for other tasks.
+func (j job) size() int {
+	if j.batch == nil {
+		return 0
 	}
-	if stop, err := w.expiresFirst(ctx, r, f, d, false); stop {
-		return err
-	}
-	if _, err := w.state.noteFailure(ctx, r.id, w.now(), lastDecision(f, d, w.now())); err != nil {
-		w.logger.Warn("cannot record failure time", "task_id", r.id, "err", err)
-	}
-	w.logDecision(r, f, d)
-	return &policy.DecisionError{Decision: d, Err: cause}
+	return len(j.batch.Items())
 }
 
-// deferTask waits out a rate limit or a credentials problem without
-// spending the retry budget, within the deferral budget.
-func (w *Worker) deferTask(ctx context.Context, r run, f policy.Failure, d policy.Decision, cause error) error {
-	now := w.now()
-	if d.Action == policy.ActionCredentials {
-		w.creds.reject(now, d.Reason, w.fixFor(f))
+// subset returns the batch with only names kept.
+func (j job) subset(names []string) (tasks.Batch, error) {
+	if j.batch == nil {
+		return nil, fmt.Errorf("dispatcher: not a batch task")
 	}
-	st, err := w.state.noteDeferral(ctx, r.id, now, lastDecision(f, d, now))
+	return j.batch.Subset(func(s string) bool { return slices.Contains(names, s) }), nil
+}
+
+// prepare decodes and validates r's payload, once, and returns its job.
+// A payload over the cap is not decoded at all (see payloadTooLargeError, deadletter.go).
+func (w *Worker) prepare(r run) (job, error) {
+	if len(r.payload) > w.cfg.MaxPayloadBytes {
+		return job{}, &payloadTooLargeError{size: len(r.payload), max: w.cfg.MaxPayloadBytes}
+	}
+	p, err := tasks.Decode(r.typ, r.payload, w.cfg.Limits)
 	if err != nil {
-		d.Delay = w.policy.BackoffDelay(policy.ClassTransient, r.retried)
-		return &policy.DecisionError{Decision: d, Err: fmt.Errorf("%w (deferral not counted: %w)", cause, err)}
+		return job{}, err
 	}
-	if st.Deferrals > w.cfg.DeferMaxAttempts || now.Sub(st.FirstFailure) > w.cfg.DeferMaxAge {
-		r.exhausted = "deferrals"
-		return w.deadLetter(ctx, r, verdict{failure: f, decision: d, overBudget: true,
-			reason: fmt.Sprintf("deferral budget exhausted (%d deferrals over %s): %s",
-				st.Deferrals-1, now.Sub(st.FirstFailure).Round(time.Millisecond), d.Reason)})
+	c, err := callFor(w.api, p)
+	if err != nil {
+		return job{}, err
 	}
-	d.Delay = w.deferDelay(f, d, st.Deferrals-1)
-	if stop, err := w.expiresFirst(ctx, r, f, d, true); stop {
-		return err
-	}
-	w.logDecision(r, f, d)
-	return &policy.DecisionError{Decision: d, Err: cause}
+	j := job{call: c, family: familyOf(p)}
+	j.batch, _ = p.(tasks.Batch)
+	return j, nil
 }
 
-// deferDelay grows with the task's deferrals, not its retries; a provider
-// Retry-After still wins (the policy applies it and its cap).
-func (w *Worker) deferDelay(f policy.Failure, d policy.Decision, deferrals int) time.Duration {
-	if again := w.policy.Decide(f, deferrals); again.Action == d.Action && again.Delay > 0 {
-		return again.Delay
+// callFor maps a payload to its provider call: the one place a new task
+// type adds its REST call (tasks' package documentation, "Adding a task
+// type"). A type registered in tasks without a case here is refused at
+// run time with its payload type named, and TestCallFor_everyType fails.
+func callFor(api *agora.Client, p tasks.Payload) (call, error) {
+	typ := p.TaskType()
+	switch p := p.(type) {
+	case tasks.SendMessage:
+		return func(ctx context.Context, tok agora.Token) ([]itemFailure, error) {
+			_, err := api.SendMessage(ctx, tok, p)
+			return nil, err
+		}, nil
+	case tasks.RegisterUsers:
+		return func(ctx context.Context, tok agora.Token) ([]itemFailure, error) {
+			res, err := api.RegisterUsers(ctx, tok, p.Users)
+			return registerItems(p.Users, res, typ), err
+		}, nil
+	case tasks.CreateGroup:
+		return func(ctx context.Context, tok agora.Token) ([]itemFailure, error) {
+			_, err := api.CreateGroup(ctx, tok, p)
+			return nil, err
+		}, nil
+	case tasks.DeleteGroup:
+		return func(ctx context.Context, tok agora.Token) ([]itemFailure, error) {
+			return nil, api.DeleteGroup(ctx, tok, p.GroupID)
+		}, nil
+	case tasks.AddGroupMembers:
+		return func(ctx context.Context, tok agora.Token) ([]itemFailure, error) {
+			res, err := api.AddGroupMembers(ctx, tok, p.GroupID, p.Usernames)
+			return notAdded(p.GroupID, p.Usernames, res, typ), err
+		}, nil
+	case tasks.RemoveGroupMembers:
+		return func(ctx context.Context, tok agora.Token) ([]itemFailure, error) {
+			res, err := api.RemoveGroupMembers(ctx, tok, p.GroupID, p.Usernames)
+			return notRemoved(res, typ), err
+		}, nil
+	case tasks.TransferGroupOwner:
+		return func(ctx context.Context, tok agora.Token) ([]itemFailure, error) {
+			return nil, api.TransferGroupOwner(ctx, tok, p.GroupID, p.NewOwner)
+		}, nil
 	}
-	class := d.Rule.Class
-	if class == "" {
-		class = policy.ClassTransient
-	}
-	return w.policy.BackoffDelay(class, deferrals)
+	return nil, fmt.Errorf("dispatcher: no provider call for %s payload %T", typ, p)
 }
 
-func (w *Worker) fixFor(f policy.Failure) string {
-	if f.Code == "organization_application_not_found" {
-		return "check " + w.cfg.AppKeyVar + " (org#app) and the API URL"
+// familyOf is the throttle family of a payload: message sends by target,
+// the rest by type.
+func familyOf(p tasks.Payload) throttle.Family {
+	var target string
+	if m, ok := p.(tasks.SendMessage); ok {
+		target = m.Target
 	}
-	return "check " + w.cfg.CredentialsVars
+	return throttle.FamilyFor(p.TaskType(), target)
 }
 
-// done finishes a task whose goal state holds; its delivered marker and
-// the removal of its failure state are batched (finisher.go).
-func (w *Worker) done(ctx context.Context, r run, outcome Outcome) {
-	if w.finished != nil {
-		w.finished(r.id)
-	}
-	w.finisher.note(r, outcome)
+// expiredRule dead-letters a task whose deadline (tasks.HeaderExpiresAt)
+// has passed, or would pass before its next attempt.
+var expiredRule = policy.Rule{
+	Name:   deadletter.RuleExpired,
+	Action: policy.ActionDeadLetter,
+	Reason: "expired",
+	Doc:    "chatq: the task's deadline (header chatq-expires-at) comes before it can be sent",
 }
+
+// expired is the first check of every run: a task past its deadline is
+// dead-lettered without a provider call, whatever kept it waiting (its
+// schedule, a retry, a deferral, a paused queue). A malformed deadline is
+// an invalid task: chatq does not guess.
+func (w *Worker) expired(ctx context.Context, r run) (stop bool, err error) {
+	if r.deadlineErr != nil {
+		return true, w.deadLetter(ctx, r, verdict{
+			decision: policy.Decision{Action: policy.ActionDeadLetter, Rule: invalidPayloadRule},
+			reason:   "invalid task: " + r.deadlineErr.Error(),
+		})
+	}
+	now := w.now()
+	if r.deadline.IsZero() || now.Before(r.deadline) {
+		return false, nil
+	}
+	return true, w.deadLetter(ctx, r, verdict{
+		decision: policy.Decision{Action: policy.ActionDeadLetter, Rule: expiredRule},
+		reason: fmt.Sprintf("expired: deadline %s passed %s ago, before attempt %d",
+			formatDeadline(r.deadline), now.Sub(r.deadline).Round(time.Millisecond), r.retried+1),
+	})
+}
+
+// expiresFirst dead-letters a task now when the next attempt that decision
+// d schedules (after d.Delay) would start at or after its deadline: it
+// could never be sent, so it is not kept waiting. deferred says d is a
+// deferral that was already counted.
+func (w *Worker) expiresFirst(ctx context.Context, r run, f policy.Failure, d policy.Decision, deferred bool) (stop bool, err error) {
+	if r.deadline.IsZero() {
+		return false, nil
+	}
+	next := w.now().Add(d.Delay)
+	if next.Before(r.deadline) {
+		return false, nil
+	}
+	return true, w.deadLetter(ctx, r, verdict{failure: f, overBudget: deferred,
+		decision: policy.Decision{Action: policy.ActionDeadLetter, Rule: expiredRule},
+		reason: fmt.Sprintf("expired: deadline %s comes before the next attempt (%s %s from now): %s",
+			formatDeadline(r.deadline), d.Action, d.Delay.Round(time.Millisecond), d.Reason),
+	})
+}
+
+func formatDeadline(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }

@@ -6,8 +6,6 @@ import (
 	"github.com/chatq/chatq/internal/e2etest"
 )
 
-const waitTimeout = e2etest.WaitTimeout
-
 // harness is one real worker on a real Redis database against a sandbox
 // provider over real HTTP (e2etest.Harness), with this package's helpers.
 type harness struct {

@@ -2,14 +2,12 @@ package dispatcher
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 
 	"github.com/chatq/chatq/agora"
 	"github.com/chatq/chatq/policy"
-	"github.com/chatq/chatq/tasks"
 	"github.com/chatq/chatq/throttle"
 )
 
@@ -38,12 +36,13 @@ var throttledRule = policy.Rule{
 	Doc:    "chatq: fleet-wide rate limit, pause after a 429, or open circuit breaker",
 }
 
-// acquire asks the throttle, if any, for permission to make r's call.
-func (w *Worker) acquire(ctx context.Context, r run) (*throttle.Permit, error) {
+// acquire asks the throttle, if any, for permission to make a call of
+// family f.
+func (w *Worker) acquire(ctx context.Context, f throttle.Family) (*throttle.Permit, error) {
 	if w.throttle == nil {
 		return nil, nil
 	}
-	return w.throttle.Acquire(ctx, familyOf(r.typ, r.payload))
+	return w.throttle.Acquire(ctx, f)
 }
 
 // throttled turns a refusal of the throttle into a deferral that counts
@@ -59,7 +58,7 @@ func (w *Worker) throttled(r run, f policy.Failure, err error) error {
 	w.observe(r, f, throttledRule.Name, OutcomeDeferred)
 	w.logger.Debug("throttled", slog.String("task_id", r.id), slog.String("type", r.typ),
 		slog.String("family", string(de.Family)), slog.String("reason", de.Reason), slog.Duration("delay", de.Delay))
-	return &policy.DecisionError{Decision: d, Err: err}
+	return &DecisionError{Decision: d, Err: err}
 }
 
 // report tells the throttle what became of the call made under p. A
@@ -90,18 +89,4 @@ func outcomeFor(ctx context.Context, err error) throttle.Outcome {
 		return throttle.Outcome{Canceled: true} // nothing was sent
 	}
 	return throttle.Outcome{Network: true}
-}
-
-// familyOf is the throttle family of a task: message sends by target (a
-// second, small decode of the payload), the rest by type.
-func familyOf(typ string, payload []byte) throttle.Family {
-	var target string
-	if typ == tasks.TypeSendMessage {
-		var p struct {
-			Target string `json:"target"`
-		}
-		_ = json.Unmarshal(payload, &p)
-		target = p.Target
-	}
-	return throttle.FamilyFor(typ, target)
 }

@@ -36,7 +36,7 @@ func TestServer_RedisDown(t *testing.T) {
 	insp := asynq.NewInspector(opt)
 	t.Cleanup(func() { _ = insp.Close() })
 	srv, err := ingest.New(ingest.Config{Producer: producer,
-		Status: &taskstatus.Reader{Inspector: insp, RDB: rdb, DeadLetters: deadletter.NewStore(rdb), Queues: []string{"messages"}}})
+		Status: &taskstatus.Reader{Inspector: insp, RDB: rdb, DeadLetters: deadletter.New(rdb, deadletter.Config{}), Queues: []string{"messages"}}})
 	require.NoError(t, err)
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
@@ -103,7 +103,7 @@ func TestServer_RedisFrozen(t *testing.T) {
 	insp := asynq.NewInspector(opt)
 	t.Cleanup(func() { _ = insp.Close() })
 	srv, err := ingest.New(ingest.Config{Producer: producer, RequestTimeout: 200 * time.Millisecond,
-		Status: &taskstatus.Reader{Inspector: insp, RDB: rdb, DeadLetters: deadletter.NewStore(rdb), Queues: []string{"messages"}}})
+		Status: &taskstatus.Reader{Inspector: insp, RDB: rdb, DeadLetters: deadletter.New(rdb, deadletter.Config{}), Queues: []string{"messages"}}})
 	require.NoError(t, err)
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)

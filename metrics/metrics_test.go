@@ -13,6 +13,7 @@ import (
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/chatq/chatq/internal/e2etest"
@@ -131,21 +132,21 @@ func TestReadyz_FollowsCredentials(t *testing.T) {
 	require.Equal(t, http.StatusOK, status)
 }
 
-// waitStatus polls url until it answers want, within e2etest.WaitTimeout: readiness
-// changes inside the worker signal nothing a test can wait on.
+// waitStatus polls url until it answers want: readiness changes inside the
+// worker signal nothing a test can wait on.
 func waitStatus(t *testing.T, url string, want int) string {
 	t.Helper()
-	deadline := time.Now().Add(e2etest.WaitTimeout)
-	for {
-		status, body := get(t, url)
-		if status == want {
-			return body
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: status %d, want %d within %s; body %s", url, status, want, e2etest.WaitTimeout, body)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	var body string
+	e2etest.Eventually(t, url, func(c *assert.CollectT) {
+		resp, err := http.Get(url)
+		require.NoError(c, err)
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		require.NoError(c, err)
+		require.Equal(c, want, resp.StatusCode, "body %s", b)
+		body = string(b)
+	})
+	return body
 }
 
 func get(t *testing.T, url string) (int, string) {

@@ -34,7 +34,7 @@ type testBundle struct {
 func setup(t *testing.T, mutate func(*monitor.Config)) *testBundle {
 	t.Helper()
 	db := redistest.New(t)
-	store := deadletter.NewStore(db.Client)
+	store := deadletter.New(db.Client, deadletter.Config{})
 	cfg := monitor.Config{
 		Addr: "127.0.0.1:0", User: testUser, Password: testPassword, Redis: db.Opt,
 		DeadLetters: store, Rules: policy.DefaultRules(),

@@ -1,8 +1,6 @@
 package policy
 
 import (
-	"errors"
-	"fmt"
 	"testing"
 	"time"
 
@@ -81,42 +79,4 @@ func TestNew_Config(t *testing.T) {
 			require.NotNil(t, p.Table())
 		})
 	}
-}
-
-func TestDecisionError(t *testing.T) {
-	t.Parallel()
-	cause := errors.New("POST /messages/users: 429")
-	decisionErr := func(a Action, delay time.Duration) *DecisionError {
-		return &DecisionError{Decision: Decision{Action: a, Delay: delay, Reason: "rate limited (429)"}, Err: cause}
-	}
-	tests := []struct {
-		name          string
-		err           error
-		wantIsFailure bool
-		wantDelay     time.Duration
-	}{
-		{"defer is not a failure", decisionErr(ActionDefer, 3*time.Second), false, 3 * time.Second},
-		{"credentials is not a failure", decisionErr(ActionCredentials, time.Minute), false, time.Minute},
-		{"retry is a failure", decisionErr(ActionRetry, 2*time.Second), true, 2 * time.Second},
-		{"refresh is a failure", decisionErr(ActionRefresh, time.Second), true, time.Second},
-		{"wrapped defer", fmt.Errorf("send message: %w", decisionErr(ActionDefer, 4*time.Second)), false, 4 * time.Second},
-		{"joined retry", errors.Join(errors.New("x"), decisionErr(ActionRetry, 5*time.Second)), true, 5 * time.Second},
-		{"plain error", cause, true, 9 * time.Second},
-		{"nil", nil, false, 9 * time.Second},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			require.Equal(t, tc.wantIsFailure, IsFailure(tc.err), "IsFailure")
-			require.Equal(t, tc.wantDelay, RetryDelay(tc.err, 9*time.Second), "RetryDelay")
-		})
-	}
-
-	t.Run("Error and Unwrap", func(t *testing.T) {
-		t.Parallel()
-		err := decisionErr(ActionDefer, 0)
-		require.EqualError(t, err, "defer: rate limited (429): POST /messages/users: 429")
-		require.ErrorIs(t, fmt.Errorf("x: %w", err), cause)
-		require.EqualError(t, &DecisionError{Decision: Decision{Action: ActionDone, Reason: "r"}}, "done: r")
-	})
 }

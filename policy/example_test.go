@@ -1,7 +1,6 @@
 package policy_test
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/chatq/chatq/policy"
@@ -24,15 +23,4 @@ func ExamplePolicy_Decide() {
 	// done after 0s by 403-not-member: users already not in group (403 forbidden_op)
 	// defer after 4s by 429-reach-limit: API call rate limit (429 reach_limit)
 	// retry after 4s by 503: service unavailable (503)
-}
-
-func ExampleIsFailure() {
-	p, err := policy.New(policy.Config{})
-	if err != nil {
-		panic(err)
-	}
-	d := p.Decide(policy.Failure{Status: 429, Code: "reach_limit"}, 0)
-	err = fmt.Errorf("send message: %w", &policy.DecisionError{Decision: d, Err: errors.New("429 Too Many Requests")})
-	fmt.Println(policy.IsFailure(err), policy.IsFailure(errors.New("boom")))
-	// Output: false true
 }

@@ -105,43 +105,43 @@ func (c *Client) Close() error {
 // SendMessage validates p and enqueues a TypeSendMessage task. It returns the
 // asynq task id.
 func (c *Client) SendMessage(ctx context.Context, p SendMessage, opts ...Option) (string, error) {
-	return c.enqueue(ctx, TypeSendMessage, p, opts)
+	return c.enqueue(ctx, p, opts)
 }
 
 // RegisterUsers validates p and enqueues a TypeRegisterUser task. It returns
 // the asynq task id.
 func (c *Client) RegisterUsers(ctx context.Context, p RegisterUsers, opts ...Option) (string, error) {
-	return c.enqueue(ctx, TypeRegisterUser, p, opts)
+	return c.enqueue(ctx, p, opts)
 }
 
 // CreateGroup validates p and enqueues a TypeCreateGroup task. It returns the
 // asynq task id.
 func (c *Client) CreateGroup(ctx context.Context, p CreateGroup, opts ...Option) (string, error) {
-	return c.enqueue(ctx, TypeCreateGroup, p, opts)
+	return c.enqueue(ctx, p, opts)
 }
 
 // DeleteGroup validates p and enqueues a TypeDeleteGroup task. It returns the
 // asynq task id.
 func (c *Client) DeleteGroup(ctx context.Context, p DeleteGroup, opts ...Option) (string, error) {
-	return c.enqueue(ctx, TypeDeleteGroup, p, opts)
+	return c.enqueue(ctx, p, opts)
 }
 
 // AddGroupMembers validates p and enqueues a TypeAddGroupMembers task. It
 // returns the asynq task id.
 func (c *Client) AddGroupMembers(ctx context.Context, p AddGroupMembers, opts ...Option) (string, error) {
-	return c.enqueue(ctx, TypeAddGroupMembers, p, opts)
+	return c.enqueue(ctx, p, opts)
 }
 
 // RemoveGroupMembers validates p and enqueues a TypeRemoveGroupMembers task.
 // It returns the asynq task id.
 func (c *Client) RemoveGroupMembers(ctx context.Context, p RemoveGroupMembers, opts ...Option) (string, error) {
-	return c.enqueue(ctx, TypeRemoveGroupMembers, p, opts)
+	return c.enqueue(ctx, p, opts)
 }
 
 // TransferGroupOwner validates p and enqueues a TypeTransferGroupOwner task.
 // It returns the asynq task id.
 func (c *Client) TransferGroupOwner(ctx context.Context, p TransferGroupOwner, opts ...Option) (string, error) {
-	return c.enqueue(ctx, TypeTransferGroupOwner, p, opts)
+	return c.enqueue(ctx, p, opts)
 }
 
 // Enqueue strictly decodes and validates payload as a taskType payload (see
@@ -152,12 +152,19 @@ func (c *Client) Enqueue(ctx context.Context, taskType string, payload json.RawM
 	if err != nil {
 		return "", err
 	}
-	return c.enqueue(ctx, taskType, p, opts)
+	return c.enqueueDecoded(ctx, p, true, opts)
+}
+
+// EnqueuePayload validates p and enqueues a task of p's type. It returns
+// the asynq task id. It serves every task type; the typed methods
+// (SendMessage, …) are shorthands for it.
+func (c *Client) EnqueuePayload(ctx context.Context, p Payload, opts ...Option) (string, error) {
+	return c.enqueue(ctx, p, opts)
 }
 
 // decode strictly decodes payload as a taskType payload with the limits
 // opts resolve to.
-func (c *Client) decode(taskType string, payload json.RawMessage, opts []Option) (validator, error) {
+func (c *Client) decode(taskType string, payload json.RawMessage, opts []Option) (Payload, error) {
 	if c.err != nil {
 		return nil, c.err
 	}
@@ -165,22 +172,21 @@ func (c *Client) decode(taskType string, payload json.RawMessage, opts []Option)
 	if err != nil {
 		return nil, err
 	}
-	v, err := Decode(taskType, payload, o.limits)
-	if err != nil {
-		return nil, err
-	}
-	p, ok := v.(validator)
-	if !ok { // unreachable: Decode returns payload structs only
-		return nil, fmt.Errorf("tasks: Decode returned %T", v)
-	}
-	return validated{p}, nil
+	return Decode(taskType, payload, o.limits)
 }
 
-func (c *Client) enqueue(ctx context.Context, typ string, p validator, opts []Option) (string, error) {
+func (c *Client) enqueue(ctx context.Context, p Payload, opts []Option) (string, error) {
+	return c.enqueueDecoded(ctx, p, false, opts)
+}
+
+// enqueueDecoded is enqueue; decoded says p comes from c.decode with the
+// same opts, already validated (buildTask).
+func (c *Client) enqueueDecoded(ctx context.Context, p Payload, decoded bool, opts []Option) (string, error) {
 	if c.err != nil {
 		return "", c.err
 	}
-	task, o, err := buildTask(typ, p, c.defaults, opts, time.Now())
+	typ := p.TaskType()
+	task, o, err := buildTask(p, decoded, c.defaults, opts, time.Now())
 	if err != nil {
 		return "", err
 	}

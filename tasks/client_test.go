@@ -108,6 +108,15 @@ func TestClient_methods(t *testing.T) {
 			wantPayload: `{"group_id":"1","new_owner":"bob"}`,
 		},
 		{
+			name: "EnqueuePayload takes the type from the payload",
+			enqueue: func(c *Client) (string, error) {
+				return c.EnqueuePayload(ctx, RemoveGroupMembers{GroupID: "1", Usernames: []string{"bob"}})
+			},
+			wantType:    TypeRemoveGroupMembers,
+			wantQueue:   QueueGroups,
+			wantPayload: `{"group_id":"1","usernames":["bob"]}`,
+		},
+		{
 			name: "Enqueue canonicalizes the payload",
 			enqueue: func(c *Client) (string, error) {
 				return c.Enqueue(ctx, TypeDeleteGroup, json.RawMessage(" {\n \"group_id\" : \"1\" }\n"))

@@ -14,19 +14,19 @@ import (
 
 // Decode strictly decodes payload into the payload struct of taskType and
 // validates it against l. It returns the struct as a value (SendMessage, not
-// *SendMessage). The worker uses it for payloads from foreign producers.
+// *SendMessage); its TaskType is taskType. The worker uses it for payloads from foreign producers.
 //
 // Strict means: unknown fields, wrong JSON types, an empty payload, data
 // after the JSON value and invalid UTF-8 anywhere are all errors. Every error is a *ValidationError; an
 // unknown task type has Field "type", and a decoding error has the JSON field
 // as Field when known, "payload" otherwise. Like encoding/json, Decode
 // matches field names case-insensitively.
-func Decode(taskType string, payload []byte, l Limits) (any, error) {
-	k, ok := kindOf(taskType)
+func Decode(taskType string, payload []byte, l Limits) (Payload, error) {
+	k, ok := kinds[taskType]
 	if !ok {
 		return nil, unknownType(taskType)
 	}
-	return k.decode(taskType, payload, l)
+	return k.decode(payload, l)
 }
 
 func unknownType(taskType string) *ValidationError {
@@ -42,11 +42,12 @@ func unknownType(taskType string) *ValidationError {
 // decodeAs is Decode for payload struct T. Invalid UTF-8 is refused before
 // decoding: encoding/json would quietly turn it into U+FFFD in a string
 // field, and keep it in body and ext.
-func decodeAs[T validator](typ string, b []byte, l Limits) (any, error) {
+func decodeAs[T Payload](b []byte, l Limits) (Payload, error) {
+	var v T
+	typ := v.TaskType()
 	if !utf8.Valid(b) {
 		return nil, utf8Error(typ, "", b)
 	}
-	var v T
 	if err := strictUnmarshal(b, &v); err != nil {
 		return nil, decodeError(typ, err)
 	}

@@ -3,9 +3,27 @@
 // [Client] on top of asynq.
 //
 // Each task kind has one constant (TypeSendMessage, …), one payload struct
-// (SendMessage, …) and one validating constructor (NewSendMessageTask, …).
-// The JSON field names of the payload structs are the public contract shared
-// with the worker and with producers written in other languages.
+// (SendMessage, …) that implements [Payload] — it names its type, as river's
+// JobArgs.Kind does, and validates itself — and one validating constructor
+// (NewSendMessageTask, …, shorthands for [NewTask]). The JSON field names of
+// the payload structs are the public contract shared with the worker and
+// with producers written in other languages. [Decode] returns a [Payload];
+// payloads whose items the provider applies one by one also implement
+// [Batch].
+//
+// # Adding a task type
+//
+// A task type is one payload file here: its Type constant, its struct with
+// TaskType and Validate (and Items and Subset for a batch), and the line
+//
+//	var _ = register[UserDelete](QueueUsers)
+//
+// which makes it known to Decode, Types, QueueFor, Client.Enqueue,
+// Client.EnqueuePayload, NewTask and so to the worker's mux. A typed
+// constructor or Client method is optional. The rest lives outside this
+// package: the REST call (agora), one case in the dispatcher's callFor, one
+// sandbox route, and policy rows for the type's own error codes (README,
+// "Adding a task type").
 //
 // Usage:
 //

@@ -81,7 +81,7 @@ func Deadline(headers map[string]string) (at time.Time, ok bool, err error) {
 func checkExpiryDefaults(m map[string]time.Duration) error {
 	for _, typ := range slices.Sorted(maps.Keys(m)) {
 		d := m[typ]
-		if _, ok := kindOf(typ); !ok {
+		if !known(typ) {
 			return fmt.Errorf("ExpiryDefaults: unknown task type %q", typ)
 		}
 		if d <= 0 {

@@ -2,6 +2,7 @@ package tasks
 
 import (
 	"fmt"
+	"slices"
 	"unicode/utf8"
 
 	"github.com/hibiken/asynq"
@@ -14,6 +15,28 @@ const (
 	maxAvatar       = 1024 // characters
 	maxCustom       = 8192 // bytes ("8 KB at creation")
 	maxGroupMembers = 3000 // members at creation, owner excluded
+)
+
+// The group task types.
+const (
+	// TypeCreateGroup creates a chat group.
+	TypeCreateGroup = "group:create"
+	// TypeDeleteGroup deletes a chat group.
+	TypeDeleteGroup = "group:delete"
+	// TypeAddGroupMembers adds 1 to 60 members to a chat group.
+	TypeAddGroupMembers = "group:members:add"
+	// TypeRemoveGroupMembers removes 1 to 60 members from a chat group.
+	TypeRemoveGroupMembers = "group:members:remove"
+	// TypeTransferGroupOwner makes another user the owner of a chat group.
+	TypeTransferGroupOwner = "group:owner:transfer"
+)
+
+var (
+	_ = register[CreateGroup](QueueGroups)
+	_ = register[DeleteGroup](QueueGroups)
+	_ = register[AddGroupMembers](QueueGroups)
+	_ = register[RemoveGroupMembers](QueueGroups)
+	_ = register[TransferGroupOwner](QueueGroups)
 )
 
 // CreateGroup is the payload of TypeCreateGroup.
@@ -30,6 +53,9 @@ type CreateGroup struct {
 	Avatar            string   `json:"avatar,omitempty"`  // ≤1024 characters
 	Custom            string   `json:"custom,omitempty"`  // ≤8192 bytes
 }
+
+// TaskType returns TypeCreateGroup.
+func (CreateGroup) TaskType() string { return TypeCreateGroup }
 
 // Validate returns the first violation as a *ValidationError; no Limits apply.
 func (p CreateGroup) Validate(Limits) error {
@@ -72,13 +98,16 @@ func (c *checker) members(members []string, owner string, maxUsers int) {
 // carries its asynq options (queue QueueGroups unless Queue says otherwise,
 // MaxRetry budget+1, schedule).
 func NewCreateGroupTask(p CreateGroup, opts ...Option) (*asynq.Task, error) {
-	return newTask(TypeCreateGroup, p, defaultOptions(), opts)
+	return NewTask(p, opts...)
 }
 
 // DeleteGroup is the payload of TypeDeleteGroup.
 type DeleteGroup struct {
 	GroupID string `json:"group_id"` // required
 }
+
+// TaskType returns TypeDeleteGroup.
+func (DeleteGroup) TaskType() string { return TypeDeleteGroup }
 
 // Validate returns the first violation as a *ValidationError; no Limits apply.
 func (p DeleteGroup) Validate(Limits) error {
@@ -90,13 +119,25 @@ func (p DeleteGroup) Validate(Limits) error {
 // NewDeleteGroupTask validates p and returns a TypeDeleteGroup task; see
 // NewCreateGroupTask for the options it carries.
 func NewDeleteGroupTask(p DeleteGroup, opts ...Option) (*asynq.Task, error) {
-	return newTask(TypeDeleteGroup, p, defaultOptions(), opts)
+	return NewTask(p, opts...)
 }
 
 // AddGroupMembers is the payload of TypeAddGroupMembers.
 type AddGroupMembers struct {
 	GroupID   string   `json:"group_id"`  // required
 	Usernames []string `json:"usernames"` // 1..60, no duplicates
+}
+
+// TaskType returns TypeAddGroupMembers.
+func (AddGroupMembers) TaskType() string { return TypeAddGroupMembers }
+
+// Items returns the usernames.
+func (p AddGroupMembers) Items() []string { return slices.Clone(p.Usernames) }
+
+// Subset returns p with only the usernames keep accepts.
+func (p AddGroupMembers) Subset(keep func(string) bool) Batch {
+	p.Usernames = keepOnly(p.Usernames, ident, keep)
+	return p
 }
 
 // Validate returns the first violation as a *ValidationError; no Limits apply.
@@ -107,13 +148,25 @@ func (p AddGroupMembers) Validate(Limits) error {
 // NewAddGroupMembersTask validates p and returns a TypeAddGroupMembers task;
 // see NewCreateGroupTask for the options it carries.
 func NewAddGroupMembersTask(p AddGroupMembers, opts ...Option) (*asynq.Task, error) {
-	return newTask(TypeAddGroupMembers, p, defaultOptions(), opts)
+	return NewTask(p, opts...)
 }
 
 // RemoveGroupMembers is the payload of TypeRemoveGroupMembers.
 type RemoveGroupMembers struct {
 	GroupID   string   `json:"group_id"`  // required
 	Usernames []string `json:"usernames"` // 1..60, no duplicates
+}
+
+// TaskType returns TypeRemoveGroupMembers.
+func (RemoveGroupMembers) TaskType() string { return TypeRemoveGroupMembers }
+
+// Items returns the usernames.
+func (p RemoveGroupMembers) Items() []string { return slices.Clone(p.Usernames) }
+
+// Subset returns p with only the usernames keep accepts.
+func (p RemoveGroupMembers) Subset(keep func(string) bool) Batch {
+	p.Usernames = keepOnly(p.Usernames, ident, keep)
+	return p
 }
 
 // Validate returns the first violation as a *ValidationError; no Limits apply.
@@ -124,7 +177,7 @@ func (p RemoveGroupMembers) Validate(Limits) error {
 // NewRemoveGroupMembersTask validates p and returns a TypeRemoveGroupMembers
 // task; see NewCreateGroupTask for the options it carries.
 func NewRemoveGroupMembersTask(p RemoveGroupMembers, opts ...Option) (*asynq.Task, error) {
-	return newTask(TypeRemoveGroupMembers, p, defaultOptions(), opts)
+	return NewTask(p, opts...)
 }
 
 func validateMembership(typ, groupID string, usernames []string) error {
@@ -141,6 +194,9 @@ type TransferGroupOwner struct {
 	NewOwner string `json:"new_owner"` // required username
 }
 
+// TaskType returns TypeTransferGroupOwner.
+func (TransferGroupOwner) TaskType() string { return TypeTransferGroupOwner }
+
 // Validate returns the first violation as a *ValidationError; no Limits apply.
 func (p TransferGroupOwner) Validate(Limits) error {
 	c := checker{typ: TypeTransferGroupOwner}
@@ -152,5 +208,5 @@ func (p TransferGroupOwner) Validate(Limits) error {
 // NewTransferGroupOwnerTask validates p and returns a TypeTransferGroupOwner
 // task; see NewCreateGroupTask for the options it carries.
 func NewTransferGroupOwnerTask(p TransferGroupOwner, opts ...Option) (*asynq.Task, error) {
-	return newTask(TypeTransferGroupOwner, p, defaultOptions(), opts)
+	return NewTask(p, opts...)
 }

@@ -7,6 +7,11 @@ import (
 	"github.com/hibiken/asynq"
 )
 
+// TypeSendMessage sends one message to users, chat groups or chat rooms.
+const TypeSendMessage = "message:send"
+
+var _ = register[SendMessage](QueueMessages)
+
 // SendMessage is the payload of TypeSendMessage: one message to 1..600
 // users, 1..3 chat groups or 1..10 chat rooms.
 type SendMessage struct {
@@ -19,6 +24,9 @@ type SendMessage struct {
 	SyncDevice *bool           `json:"sync_device,omitempty"`
 	RouteType  string          `json:"routetype,omitempty"` // "" or "ROUTE_ONLINE"
 }
+
+// TaskType returns TypeSendMessage.
+func (SendMessage) TaskType() string { return TypeSendMessage }
 
 // Message targets, the values of SendMessage.Target.
 const (
@@ -60,7 +68,7 @@ func (p SendMessage) Validate(l Limits) error {
 // carries its asynq options (queue QueueMessages unless Queue says
 // otherwise, MaxRetry budget+1, schedule).
 func NewSendMessageTask(p SendMessage, opts ...Option) (*asynq.Task, error) {
-	return newTask(TypeSendMessage, p, defaultOptions(), opts)
+	return NewTask(p, opts...)
 }
 
 // recipients checks To for a valid target: the count, and that every entry is

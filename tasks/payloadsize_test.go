@@ -49,7 +49,7 @@ func TestLargestPayload_boundsTheLargestValidPayloads(t *testing.T) {
 
 // requireBound checks that p is valid under l and that its encoding is at
 // most bound bytes, and at least 98% of it (the bound is not loose).
-func requireBound(t *testing.T, p validator, l Limits, bound int) {
+func requireBound(t *testing.T, p Payload, l Limits, bound int) {
 	t.Helper()
 	require.NoError(t, p.Validate(l), "%T is valid", p)
 	b, err := marshal(p)

@@ -30,7 +30,7 @@ func (c *Client) Prepare(taskType string, payload json.RawMessage, opts ...Optio
 	if err != nil {
 		return nil, err
 	}
-	task, o, err := buildTask(taskType, p, c.defaults, opts, time.Now())
+	task, o, err := buildTask(p, true, c.defaults, opts, time.Now())
 	if err != nil {
 		return nil, err
 	}

@@ -46,7 +46,7 @@ func TestValidate_rejectsDotSegments(t *testing.T) {
 	tests := []struct {
 		name      string
 		typ       string
-		payload   validator
+		payload   Payload
 		wantField string
 		wantRule  string
 	}{

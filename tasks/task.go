@@ -9,24 +9,11 @@ import (
 	"github.com/hibiken/asynq"
 )
 
-// validator is implemented by every payload struct.
-type validator interface {
-	Validate(Limits) error
-}
-
-// validated is a payload that Decode has just validated with the limits
-// the same options resolve to (Client.decode), so buildTask does not
-// validate it a second time: validation is most of an enqueue's CPU, and
-// the ingest API's batches (Check, then Enqueue) paid for it four times.
-type validated struct{ p validator }
-
-func (v validated) Validate(Limits) error { return nil }
-
 // newTask resolves opts over defaults, validates p and returns the task with
 // its asynq options and headers. Every NewXxxTask constructor ends here. Key
 // is refused: only a Client can keep an idempotency key.
-func newTask(typ string, p validator, defaults options, opts []Option) (*asynq.Task, error) {
-	task, o, err := buildTask(typ, p, defaults, opts, time.Now())
+func newTask(p Payload, defaults options, opts []Option) (*asynq.Task, error) {
+	task, o, err := buildTask(p, false, defaults, opts, time.Now())
 	if err == nil && o.key != "" {
 		return nil, errKeyNeedsClient
 	}
@@ -34,16 +21,20 @@ func newTask(typ string, p validator, defaults options, opts []Option) (*asynq.T
 }
 
 // buildTask is newTask for a Client, which needs the resolved options too;
-// now is the enqueue time (for TTL).
-func buildTask(typ string, p validator, defaults options, opts []Option, now time.Time) (*asynq.Task, options, error) {
+// now is the enqueue time (for TTL). decoded says p comes from Decode with
+// the limits the same defaults and opts resolve to (Client.decode), so it
+// is not validated a second time: validation is most of an enqueue's CPU,
+// and the ingest API's batches would otherwise pay for it twice per task.
+func buildTask(p Payload, decoded bool, defaults options, opts []Option, now time.Time) (*asynq.Task, options, error) {
+	typ := p.TaskType()
 	o, err := defaults.resolve(opts)
 	if err != nil {
 		return nil, o, err
 	}
-	if v, ok := p.(validated); ok {
-		p = v.p
-	} else if err := p.Validate(o.limits); err != nil {
-		return nil, o, err
+	if !decoded {
+		if err := p.Validate(o.limits); err != nil {
+			return nil, o, err
+		}
 	}
 	b, err := marshal(p)
 	if err != nil {
@@ -58,6 +49,24 @@ func buildTask(typ string, p validator, defaults options, opts []Option, now tim
 		headers[HeaderEnqueuedBy] = o.enqueuedBy
 	}
 	return asynq.NewTaskWithHeaders(typ, b, headers, o.asynqOptions(typ)...), o, nil
+}
+
+// NewTask validates p and returns a task of p's type that carries its asynq
+// options (the queue of its type unless Queue says otherwise, MaxRetry
+// budget+1, schedule). It serves every task type; the NewXxxTask
+// constructors are typed shorthands for it.
+func NewTask(p Payload, opts ...Option) (*asynq.Task, error) {
+	return newTask(p, defaultOptions(), opts)
+}
+
+// Encode returns the canonical encoding of p, as every enqueued task
+// carries it: compact JSON without HTML escaping. It does not validate p.
+func Encode(p Payload) ([]byte, error) {
+	b, err := marshal(p)
+	if err != nil {
+		return nil, fmt.Errorf("encoding %s payload: %w", p.TaskType(), err)
+	}
+	return b, nil
 }
 
 // marshal returns the canonical encoding of a payload: compact, and without

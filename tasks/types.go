@@ -1,22 +1,35 @@
 package tasks
 
-// Task types. Each is the asynq type name of one kind of chatq work.
-const (
-	// TypeSendMessage sends one message to users, chat groups or chat rooms.
-	TypeSendMessage = "message:send"
-	// TypeRegisterUser registers 1 to 60 users.
-	TypeRegisterUser = "user:register"
-	// TypeCreateGroup creates a chat group.
-	TypeCreateGroup = "group:create"
-	// TypeDeleteGroup deletes a chat group.
-	TypeDeleteGroup = "group:delete"
-	// TypeAddGroupMembers adds 1 to 60 members to a chat group.
-	TypeAddGroupMembers = "group:members:add"
-	// TypeRemoveGroupMembers removes 1 to 60 members from a chat group.
-	TypeRemoveGroupMembers = "group:members:remove"
-	// TypeTransferGroupOwner makes another user the owner of a chat group.
-	TypeTransferGroupOwner = "group:owner:transfer"
+import (
+	"fmt"
+	"slices"
+	"sort"
 )
+
+// Payload is implemented by every payload struct (SendMessage, …), as
+// river's JobArgs: the payload names its task type, so a payload value is
+// all it takes to build, enqueue or run a task.
+type Payload interface {
+	// TaskType returns the asynq type name of the payload's tasks, e.g.
+	// TypeSendMessage. It does not depend on the receiver's fields.
+	TaskType() string
+	// Validate returns the first violation of the provider's rules as a
+	// *ValidationError.
+	Validate(Limits) error
+}
+
+// Batch is implemented by the payloads whose items the provider applies
+// one by one inside a single call (users to register, members to add or
+// remove): a 200 answer may leave some items unapplied, and the worker
+// splits those off into a task or a dead letter of their own.
+type Batch interface {
+	Payload
+	// Items returns the names of the items (usernames), in payload order.
+	Items() []string
+	// Subset returns a copy of the payload that keeps only the items keep
+	// reports true for, in payload order. The receiver is not modified.
+	Subset(keep func(item string) bool) Batch
+}
 
 // Queues. Each task type has a default queue, returned by QueueFor.
 const (
@@ -33,48 +46,60 @@ const (
 // is one more (see docs/DESIGN.md, "Retry budget").
 const DefaultMaxRetry = 25
 
-// kind describes one task type. Note: if you add a kind here, add its
-// payload struct, its NewXxxTask constructor and its Client method too.
+// kind is what the package knows about one task type.
 type kind struct {
-	typ    string
 	queue  string
-	decode func(typ string, payload []byte, l Limits) (any, error)
+	decode func(payload []byte, l Limits) (Payload, error)
 }
 
-// kinds lists every task type in the order Types returns them.
-var kinds = []kind{
-	{TypeSendMessage, QueueMessages, decodeAs[SendMessage]},
-	{TypeRegisterUser, QueueUsers, decodeAs[RegisterUsers]},
-	{TypeCreateGroup, QueueGroups, decodeAs[CreateGroup]},
-	{TypeDeleteGroup, QueueGroups, decodeAs[DeleteGroup]},
-	{TypeAddGroupMembers, QueueGroups, decodeAs[AddGroupMembers]},
-	{TypeRemoveGroupMembers, QueueGroups, decodeAs[RemoveGroupMembers]},
-	{TypeTransferGroupOwner, QueueGroups, decodeAs[TransferGroupOwner]},
-}
+// kinds holds every task type, filled by the register calls of the payload
+// files while the package initialises and read-only afterwards.
+var kinds = map[string]kind{}
 
-// Types returns every task type, in a stable order. The caller owns the
-// returned slice.
-func Types() []string {
-	out := make([]string, len(kinds))
-	for i, k := range kinds {
-		out[i] = k.typ
+// register makes P's task type known to Decode, Types, QueueFor, Client.Enqueue
+// and so to the worker, with queue as its default queue. Each payload file
+// calls it once, as
+//
+//	var _ = register[SendMessage](QueueMessages)
+//
+// A second registration of a type is a programming error: it panics while
+// the package initialises, so any test finds it.
+func register[P Payload](queue string) struct{} {
+	var zero P
+	typ := zero.TaskType()
+	if _, dup := kinds[typ]; dup || typ == "" || queue == "" {
+		panic(fmt.Sprintf("tasks: register %T: type %q registered twice, empty, or without a queue", zero, typ))
 	}
+	kinds[typ] = kind{queue: queue, decode: decodeAs[P]}
+	return struct{}{}
+}
+
+// Types returns every task type, sorted. The caller owns the returned slice.
+func Types() []string {
+	out := make([]string, 0, len(kinds))
+	for typ := range kinds {
+		out = append(out, typ)
+	}
+	sort.Strings(out)
 	return out
+}
+
+// known reports whether taskType is a registered task type.
+func known(taskType string) bool {
+	_, ok := kinds[taskType]
+	return ok
 }
 
 // QueueFor returns the default queue of taskType, or "" for an unknown type.
 func QueueFor(taskType string) string {
-	if k, ok := kindOf(taskType); ok {
-		return k.queue
-	}
-	return ""
+	return kinds[taskType].queue
 }
 
-func kindOf(taskType string) (kind, bool) {
-	for _, k := range kinds {
-		if k.typ == taskType {
-			return k, true
-		}
-	}
-	return kind{}, false
+func ident(s string) string { return s }
+
+// keepOnly returns the elements of s whose name keep accepts, in a new
+// slice: a Batch's Subset must leave its receiver alone, since the worker
+// cuts one decoded payload several ways.
+func keepOnly[T any](s []T, name func(T) string, keep func(string) bool) []T {
+	return slices.DeleteFunc(slices.Clone(s), func(v T) bool { return !keep(name(v)) })
 }

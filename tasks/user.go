@@ -7,6 +7,11 @@ import "github.com/hibiken/asynq"
 // https://doc.easemob.com/document/server-side/group_manage.html).
 const maxBatch = 60
 
+// TypeRegisterUser registers 1 to 60 users.
+const TypeRegisterUser = "user:register"
+
+var _ = register[RegisterUsers](QueueUsers)
+
 // User is one user to register.
 type User struct {
 	Username string `json:"username"` // [a-z0-9_.-]{1,64}
@@ -16,6 +21,24 @@ type User struct {
 // registered with one request.
 type RegisterUsers struct {
 	Users []User `json:"users"` // 1..60, no duplicate usernames
+}
+
+// TaskType returns TypeRegisterUser.
+func (RegisterUsers) TaskType() string { return TypeRegisterUser }
+
+// Items returns the usernames.
+func (p RegisterUsers) Items() []string {
+	out := make([]string, len(p.Users))
+	for i, u := range p.Users {
+		out[i] = u.Username
+	}
+	return out
+}
+
+// Subset returns p with only the users keep accepts.
+func (p RegisterUsers) Subset(keep func(string) bool) Batch {
+	p.Users = keepOnly(p.Users, func(u User) string { return u.Username }, keep)
+	return p
 }
 
 // Validate returns the first violation as a *ValidationError; no Limits apply.
@@ -37,5 +60,5 @@ func (p RegisterUsers) Validate(Limits) error {
 // carries its asynq options (queue QueueUsers unless Queue says otherwise,
 // MaxRetry budget+1, schedule).
 func NewRegisterUsersTask(p RegisterUsers, opts ...Option) (*asynq.Task, error) {
-	return newTask(TypeRegisterUser, p, defaultOptions(), opts)
+	return NewTask(p, opts...)
 }

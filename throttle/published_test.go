@@ -7,8 +7,10 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/chatq/chatq/internal/e2etest"
 	"github.com/chatq/chatq/internal/redistest"
 	"github.com/chatq/chatq/throttle"
 )
@@ -17,18 +19,14 @@ import (
 // the publisher signals nothing.
 func waitSettings(t *testing.T, db *redistest.DB, cond func([]throttle.Settings) bool) []throttle.Settings {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		got, err := throttle.ReadSettings(context.Background(), db.Client)
-		require.NoError(t, err)
-		if cond(got) {
-			return got
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("published settings never matched; last %+v", got)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	var got []throttle.Settings
+	e2etest.Eventually(t, "published settings", func(c *assert.CollectT) {
+		s, err := throttle.ReadSettings(context.Background(), db.Client)
+		require.NoError(c, err)
+		require.True(c, cond(s), "settings %+v", s)
+		got = s
+	})
+	return got
 }
 
 // TestPublisher_PublishesRefreshesAndRemoves: two workers' settings are in

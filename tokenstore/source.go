@@ -24,8 +24,6 @@ type FetchFunc func(ctx context.Context) (agora.Token, error)
 
 // Config configures a Source.
 type Config struct {
-	// Redis holds the shared token. Required.
-	Redis redis.UniversalClient
 	// Name identifies the credentials, secret included: CredentialsName
 	// of the app key, client id and secret for client_credentials, of the
 	// App ID and certificate for app tokens, so that processes with other
@@ -84,12 +82,13 @@ type Source struct {
 
 var _ agora.TokenSource = (*Source)(nil)
 
-// New validates cfg, applies its defaults and returns a Source. Errors name
-// the field.
-func New(cfg Config) (*Source, error) {
+// New validates cfg, applies its defaults and returns a Source that shares
+// its token through rdb (required); the caller keeps ownership of rdb.
+// Errors name the field.
+func New(rdb redis.UniversalClient, cfg Config) (*Source, error) {
 	switch {
-	case cfg.Redis == nil:
-		return nil, errors.New("tokenstore: Redis: required")
+	case rdb == nil:
+		return nil, errors.New("tokenstore: rdb: required")
 	case cfg.Name == "":
 		return nil, errors.New("tokenstore: Name: required")
 	case cfg.Fetch == nil:
@@ -98,7 +97,7 @@ func New(cfg Config) (*Source, error) {
 		return nil, errors.New("tokenstore: RefreshBefore, LockTTL, WaitTimeout, PollInterval, RedisTimeout: must not be negative")
 	}
 	cfg = cfg.withDefaults()
-	return &Source{cfg: cfg, rdb: cfg.Redis, keys: newKeys(cfg.Name), logger: cfg.Logger, now: cfg.Now, backoff: cfg.Backoff}, nil
+	return &Source{cfg: cfg, rdb: rdb, keys: newKeys(cfg.Name), logger: cfg.Logger, now: cfg.Now, backoff: cfg.Backoff}, nil
 }
 
 func (cfg Config) withDefaults() Config {

@@ -57,13 +57,25 @@ func setup(t *testing.T) *testBundle {
 // process would have.
 func (b *testBundle) process(t *testing.T, mutate ...func(*tokenstore.Config)) *tokenstore.Source {
 	t.Helper()
+	return b.processOn(t, b.client(t), mutate...)
+}
+
+// client returns a new Redis client on the bundle's database.
+func (b *testBundle) client(t *testing.T) *redis.Client {
+	t.Helper()
 	rdb := redis.NewClient(&redis.Options{Addr: b.db.Client.Options().Addr, DB: b.db.Client.Options().DB})
 	t.Cleanup(func() { _ = rdb.Close() })
-	cfg := tokenstore.Config{Redis: rdb, Name: "org#app", Fetch: b.provider.fetch, PollInterval: 2 * time.Millisecond}
+	return rdb
+}
+
+// processOn is process with the Redis client given.
+func (b *testBundle) processOn(t *testing.T, rdb redis.UniversalClient, mutate ...func(*tokenstore.Config)) *tokenstore.Source {
+	t.Helper()
+	cfg := tokenstore.Config{Name: "org#app", Fetch: b.provider.fetch, PollInterval: 2 * time.Millisecond}
 	for _, m := range mutate {
 		m(&cfg)
 	}
-	s, err := tokenstore.New(cfg)
+	s, err := tokenstore.New(rdb, cfg)
 	require.NoError(t, err)
 	return s
 }
@@ -181,7 +193,9 @@ func TestSource_hotPathCostsNoRedisCall(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	var calls atomic.Int32
-	s := b.process(t, func(c *tokenstore.Config) { c.Redis.AddHook(countHook{&calls}) })
+	rdb := b.client(t)
+	rdb.AddHook(countHook{&calls})
+	s := b.processOn(t, rdb)
 	first, err := s.Token(t.Context())
 	require.NoError(t, err)
 	before := calls.Load()
@@ -231,7 +245,7 @@ func TestSource_redisDown(t *testing.T) {
 	b := setup(t)
 	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1, DialTimeout: 100 * time.Millisecond})
 	t.Cleanup(func() { _ = rdb.Close() })
-	s := b.process(t, func(c *tokenstore.Config) { c.Redis = rdb })
+	s := b.processOn(t, rdb)
 	tok, err := s.Token(t.Context())
 	require.NoError(t, err, "delivery goes on without Redis")
 	require.Equal(t, "tok-1", tok.Value())
@@ -243,18 +257,19 @@ func TestNew_rejects(t *testing.T) {
 	fetch := func(context.Context) (agora.Token, error) { return agora.Token{}, errors.New("x") }
 	tests := []struct {
 		name    string
+		rdb     redis.UniversalClient
 		cfg     tokenstore.Config
 		wantErr string
 	}{
-		{name: "no redis", cfg: tokenstore.Config{Name: "a", Fetch: fetch}, wantErr: "Redis"},
-		{name: "no name", cfg: tokenstore.Config{Redis: rdb, Fetch: fetch}, wantErr: "Name"},
-		{name: "no fetch", cfg: tokenstore.Config{Redis: rdb, Name: "a"}, wantErr: "Fetch"},
-		{name: "negative", cfg: tokenstore.Config{Redis: rdb, Name: "a", Fetch: fetch, LockTTL: -1}, wantErr: "negative"},
+		{name: "no redis", cfg: tokenstore.Config{Name: "a", Fetch: fetch}, wantErr: "rdb: required"},
+		{name: "no name", rdb: rdb, cfg: tokenstore.Config{Fetch: fetch}, wantErr: "Name"},
+		{name: "no fetch", rdb: rdb, cfg: tokenstore.Config{Name: "a"}, wantErr: "Fetch"},
+		{name: "negative", rdb: rdb, cfg: tokenstore.Config{Name: "a", Fetch: fetch, LockTTL: -1}, wantErr: "negative"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			_, err := tokenstore.New(tt.cfg)
+			_, err := tokenstore.New(tt.rdb, tt.cfg)
 			require.ErrorContains(t, err, tt.wantErr)
 		})
 	}
@@ -274,7 +289,7 @@ func (h countHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.Pro
 func BenchmarkSource_Token(b *testing.B) {
 	db := redistest.New(b)
 	p := &provider{ttl: time.Hour}
-	s, err := tokenstore.New(tokenstore.Config{Redis: db.Client, Name: "bench", Fetch: p.fetch})
+	s, err := tokenstore.New(db.Client, tokenstore.Config{Name: "bench", Fetch: p.fetch})
 	require.NoError(b, err)
 	ctx := context.Background()
 	_, err = s.Token(ctx)

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/chatq/chatq/internal/e2etest"
@@ -45,27 +46,26 @@ var metricsLine = regexp.MustCompile(`metrics on (http://\S+)/metrics`)
 
 // readyz polls the worker's /readyz until cond accepts an answer (it
 // signals nothing when its state changes) and returns that answer; every
-// answer seen on the way is passed to each.
+// answer seen on the way is passed to each. cond and each run on
+// Eventually's goroutine, one call at a time: they must not call t.FailNow.
 func (w *workerProcess) readyz(t *testing.T, cond func(status int, body string) bool, each func(status int, body string)) (int, string) {
 	t.Helper()
-	deadline := time.Now().Add(e2etest.WaitTimeout)
-	for ; time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+	var status int
+	var body string
+	e2etest.Eventually(t, "a /readyz answer as wanted", func(c *assert.CollectT) {
 		m := metricsLine.FindStringSubmatch(w.stdout.String())
-		if m == nil {
-			continue
-		}
-		status, body := get(t, m[1]+"/readyz")
-		each(status, body)
-		if cond(status, body) {
-			return status, body
-		}
-	}
-	t.Fatalf("no /readyz answer as wanted within %s; stdout: %s; stderr: %s", e2etest.WaitTimeout, w.stdout, w.stderr)
-	return 0, ""
+		require.NotNil(c, m, "no metrics address yet; stdout: %s; stderr: %s", w.stdout, w.stderr)
+		s, b := get(c, m[1]+"/readyz")
+		each(s, b)
+		require.True(c, cond(s, b), "status %d, body %s", s, b)
+		status, body = s, b
+	})
+	return status, body
 }
 
-func get(t *testing.T, url string) (int, string) {
-	t.Helper()
+// get answers the status and body of url; t may be an Eventually's
+// collector, so it takes require.TestingT.
+func get(t require.TestingT, url string) (int, string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
@@ -95,11 +95,15 @@ func TestWorkerProcess_WrongSecretIsNoticedAtStart(t *testing.T) {
 
 	const wrongSecret = "wrong-secret-0b1c2d"
 	wrong := startWorker(t, bin, f, "CHATQ_QUEUES=users:1", "CHATQ_CLIENT_SECRET="+wrongSecret)
+	var ready []string // answers of the wrong fleet that said ready
 	_, body := wrong.readyz(t,
 		func(status int, body string) bool { return strings.Contains(body, "credentials rejected") },
 		func(status int, body string) {
-			require.NotEqual(t, http.StatusOK, status, "the wrong fleet reported ready: %s", body)
+			if status == http.StatusOK {
+				ready = append(ready, body)
+			}
 		})
+	require.Empty(t, ready, "the wrong fleet reported ready")
 	require.Contains(t, body, `"ready":false`)
 	require.Contains(t, wrong.stderr.String(), "provider rejects chatq's credentials")
 	require.Contains(t, wrong.stderr.String(), "check CHATQ_CLIENT_ID and CHATQ_CLIENT_SECRET")
@@ -124,11 +128,7 @@ func TestWorkerProcess_WrongSecretIsNoticedAtStart(t *testing.T) {
 // waitLog polls logs until they contain want.
 func waitLog(t *testing.T, logs *e2etest.LogBuffer, want string) {
 	t.Helper()
-	deadline := time.Now().Add(e2etest.WaitTimeout)
-	for !strings.Contains(logs.String(), want) {
-		if time.Now().After(deadline) {
-			t.Fatalf("no %s in the logs within %s: %s", want, e2etest.WaitTimeout, logs)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	e2etest.Eventually(t, "log "+want, func(c *assert.CollectT) {
+		require.Contains(c, logs.String(), want)
+	})
 }

@@ -70,7 +70,7 @@ func (c credentials) tokenSource(appKey string, api *agora.Client, rdb redis.Uni
 	if err != nil {
 		return nil, fmt.Errorf("token store: %w", err)
 	}
-	s, err := tokenstore.New(tokenstore.Config{Redis: rdb, Name: name, Fetch: fetch, Logger: logger})
+	s, err := tokenstore.New(rdb, tokenstore.Config{Name: name, Fetch: fetch, Logger: logger})
 	if err != nil {
 		return nil, fmt.Errorf("token store: %w", err)
 	}

@@ -167,7 +167,7 @@ func (w *Worker) newDeadLetters(cfg Config, deps Deps, logger *slog.Logger) {
 	dl := cfg.DeadLetters
 	w.DeadLetters = deps.DeadLetters
 	if w.DeadLetters == nil {
-		w.DeadLetters = deadletter.NewStoreWithConfig(deps.RDB, deadletter.StoreConfig{AuditMaxLen: dl.AuditMaxEntries})
+		w.DeadLetters = deadletter.New(deps.RDB, deadletter.Config{AuditMaxLen: dl.AuditMaxEntries})
 	}
 	w.Resolver = deadletter.NewResolver(deadletter.ResolverParams{Store: w.DeadLetters, Interval: dl.ResolveInterval,
 		Logger: logger})

@@ -111,7 +111,7 @@ func openDL(ctx context.Context) (*dlConn, error) {
 	if err != nil {
 		return nil, err
 	}
-	store := deadletter.NewStoreWithConfig(rdb, deadletter.StoreConfig{AuditMaxLen: c.DeadLetterAuditMaxEntries})
+	store := deadletter.New(rdb, deadletter.Config{AuditMaxLen: c.DeadLetterAuditMaxEntries})
 	return &dlConn{cfg: c, conn: conn, rdb: rdb, store: store}, nil
 }
 

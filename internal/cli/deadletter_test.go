@@ -23,7 +23,7 @@ func seedDeadLetters(t *testing.T, n int) (*redistest.DB, *deadletter.Store) {
 	t.Helper()
 	db := redistest.New(t)
 	t.Setenv("CHATQ_REDIS_URL", db.URL)
-	store := deadletter.NewStore(db.Client)
+	store := deadletter.New(db.Client, deadletter.Config{})
 	at := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	var recs []deadletter.Record
 	for i := range 3 * n {

@@ -105,7 +105,7 @@ func startIngest(ctx context.Context, env Env, c Config, logger *slog.Logger, co
 	insp := asynq.NewInspector(conn)
 	closeAll := func() { _ = producer.Close(); _ = insp.Close() }
 	srv, err := ingest.New(ingest.Config{Addr: c.IngestAddr, Keys: keys, Producer: producer,
-		Status: &taskstatus.Reader{Inspector: insp, RDB: rdb, DeadLetters: deadletter.NewStore(rdb), Queues: queueOrder(c.Queues)},
+		Status: &taskstatus.Reader{Inspector: insp, RDB: rdb, DeadLetters: deadletter.New(rdb, deadletter.Config{AuditMaxLen: c.DeadLetterAuditMaxEntries}), Queues: queueOrder(c.Queues)},
 		Limits: c.limits(), MaxBodyBytes: c.IngestMaxBodyBytes, MaxBatch: c.IngestMaxBatch,
 		RequestTimeout: c.IngestTimeout, StatusWindow: c.IngestStatusWindow, Logger: logger, Registerer: reg})
 	if err != nil {

@@ -44,7 +44,7 @@ func runMonitor(ctx context.Context, env Env) error {
 		return err
 	}
 	mc := monitorConfig(c, conn)
-	store := deadletter.NewStoreWithConfig(rdb, deadletter.StoreConfig{AuditMaxLen: c.DeadLetterAuditMaxEntries})
+	store := deadletter.New(rdb, deadletter.Config{AuditMaxLen: c.DeadLetterAuditMaxEntries})
 	mc.Rules, mc.DeadLetters = p.Table().Rules(), store
 	mc.Console = consoleConfig(c, conn, rdb, store, p.Table())
 	stop, _, err := serveMonitor(ctx, env, mc)

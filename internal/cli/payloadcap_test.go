@@ -37,7 +37,7 @@ func TestDeadLetter_ShowTruncatedPayload(t *testing.T) {
 		Rule: "payload-too-large", Action: "dead-letter", Reason: "payload of 20000 bytes is over the cap",
 		Attempts: 1, FirstFailure: at, LastFailure: at}
 	r.SetPayloadPrefix(bytes.Repeat([]byte("z"), 20_000), deadletter.PayloadPrefixBytes)
-	require.NoError(t, deadletter.NewStore(db.Client).Put(context.Background(), r))
+	require.NoError(t, deadletter.New(db.Client, deadletter.Config{}).Put(context.Background(), r))
 
 	code, out, stderr := run(t, "", "dlq", "show", "big1")
 	require.Equal(t, ExitOK, code, stderr)

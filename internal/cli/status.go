@@ -99,7 +99,7 @@ func readFleetStatus(ctx context.Context) (fleetStatus, error) {
 	if st.Queues, err = readQueues(conn); err != nil {
 		return st, fmt.Errorf("queue depths: %w", err)
 	}
-	st.OpenDeadLetters, err = deadletter.NewStore(rdb).Stats(ctx, deadletter.Filter{State: deadletter.StateOpen})
+	st.OpenDeadLetters, err = deadletter.New(rdb, deadletter.Config{}).Stats(ctx, deadletter.Filter{State: deadletter.StateOpen})
 	if err != nil {
 		return st, fmt.Errorf("open dead letters: %w", err)
 	}

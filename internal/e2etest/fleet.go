@@ -60,7 +60,7 @@ func New(t *testing.T, opts ...Option) *Fleet {
 	f.URL = srv.URL
 	f.Store = o.Store
 	if f.Store == nil {
-		f.Store = deadletter.NewStore(f.RDB)
+		f.Store = deadletter.New(f.RDB, deadletter.Config{})
 	}
 	f.Producer = tasks.NewClient(f.Opt, tasks.ClientConfig{})
 	t.Cleanup(func() { _ = f.Producer.Close() })

@@ -5,41 +5,48 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/chatq/chatq/dispatcher"
 	"github.com/chatq/chatq/sandbox"
 )
 
-// WaitTaskState polls asynq until the task is in state: asynq moves a task
-// after the handler returns and signals nothing, so a deadline-bounded poll
-// is the only way to wait for it.
-func (f *Fleet) WaitTaskState(t *testing.T, queue, id string, state asynq.TaskState) *asynq.TaskInfo {
+// Eventually waits until check passes: it runs check every few
+// milliseconds for up to WaitTimeout and otherwise fails the test with
+// what and check's last failure. check asserts with require on c, as in
+// require.EventuallyWithT, and runs on another goroutine. It is the one
+// polling wait of the tests, for what signals nothing (asynq moving a
+// task, the sandbox's counters, a batched Redis write, a log line);
+// whatever signals (Recorder.WaitFor, the loops' test signals) is waited
+// on directly.
+func Eventually(t testing.TB, what string, check func(c *assert.CollectT)) {
 	t.Helper()
-	deadline := time.Now().Add(WaitTimeout)
-	for {
-		info, err := f.Inspector.GetTaskInfo(queue, id)
-		if err == nil && info.State == state {
-			return info
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("task %s: not %s within %s (info %+v, err %v)", id, state, WaitTimeout, info, err)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	require.EventuallyWithT(t, check, WaitTimeout, 2*time.Millisecond, what)
 }
 
-// WaitSandbox waits, with a deadline, until cond holds for the sandbox
-// stats; the sandbox signals nothing, so it polls its counters.
+// WaitTaskState waits until the task is in state: asynq moves a task after
+// the handler returns and signals nothing.
+func (f *Fleet) WaitTaskState(t *testing.T, queue, id string, state asynq.TaskState) *asynq.TaskInfo {
+	t.Helper()
+	var info *asynq.TaskInfo
+	Eventually(t, "task "+id+" "+state.String(), func(c *assert.CollectT) {
+		got, err := f.Inspector.GetTaskInfo(queue, id)
+		require.NoError(c, err)
+		require.Equal(c, state, got.State)
+		info = got
+	})
+	return info
+}
+
+// WaitSandbox waits until cond holds for the sandbox stats; the sandbox
+// signals nothing, so it polls its counters.
 func (f *Fleet) WaitSandbox(t *testing.T, what string, cond func(sandbox.Stats) bool) {
 	t.Helper()
-	deadline := time.Now().Add(WaitTimeout)
-	for !cond(f.Sandbox.Stats()) {
-		if time.Now().After(deadline) {
-			t.Fatalf("sandbox: %s not reached within %s: %+v", what, WaitTimeout, f.Sandbox.Stats())
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
+	Eventually(t, "sandbox: "+what, func(c *assert.CollectT) {
+		s := f.Sandbox.Stats()
+		require.True(c, cond(s), "stats %+v", s)
+	})
 }
 
 // WaitCalls waits until the sandbox has seen at least n calls to endpoint.

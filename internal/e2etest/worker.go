@@ -97,7 +97,7 @@ func (w *Worker) tokens(o Options, api *agora.Client, rdb redis.UniversalClient,
 	}
 	fn, name, err := fetch(api)
 	require.NoError(t, err)
-	src, err := tokenstore.New(tokenstore.Config{Redis: rdb, Name: name, Fetch: fn, Logger: logger})
+	src, err := tokenstore.New(rdb, tokenstore.Config{Name: name, Fetch: fn, Logger: logger})
 	require.NoError(t, err)
 	w.Shared = src
 	return src

@@ -20,6 +20,10 @@
 //  6. memory: a worker's resident memory at concurrency 100 (a child
 //     process's VmHWM when Env.WorkerCommand is set, else this process's Go
 //     memory, which includes the sandbox and the producer).
+//  7. ingest: the same tasks enqueued over HTTP in batches (POST
+//     /v1/tasks/batch, the ingest API served in this process) against the
+//     Go client's Enqueue, at the same concurrency; single-task request
+//     latency p50/p99 against Client.Enqueue's.
 //
 // No scenario is a pass/fail test; Options.Smoke shrinks every scenario so
 // the smoke test keeps them working.

@@ -44,7 +44,7 @@ func (w *Worker) settleItems(ctx context.Context, r run, j job, items []itemFail
 		}
 		w.observe(r, policy.Failure{}, "", outcome)
 		w.logger.Debug(string(outcome), slog.String("task_id", r.id), slog.String("type", r.typ), slog.Int("attempt", r.retried+1))
-		w.done(ctx, r)
+		w.done(ctx, r, outcome)
 		return nil
 	case !applied && len(b.dead) == 0:
 		return w.apply(ctx, r, b.again[0].Failure, b.decisions[0], errPartialBatch)
@@ -125,7 +125,7 @@ func (w *Worker) split(ctx context.Context, r run, j job, b batch, applied bool)
 		outcome = OutcomeDelivered
 	}
 	w.observe(r, policy.Failure{}, "", outcome)
-	w.done(ctx, r)
+	w.done(ctx, r, outcome)
 	return nil
 }
 

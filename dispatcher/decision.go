@@ -16,7 +16,7 @@ func (w *Worker) apply(ctx context.Context, r run, f policy.Failure, d policy.De
 	switch d.Action {
 	case policy.ActionDone:
 		w.logDecision(r, f, d)
-		w.done(ctx, r)
+		w.done(ctx, r, OutcomeDone)
 		return nil
 	case policy.ActionRetry, policy.ActionRefresh:
 		return w.retry(ctx, r, f, d, cause)
@@ -36,7 +36,7 @@ func (w *Worker) retry(ctx context.Context, r run, f policy.Failure, d policy.De
 	if stop, err := w.expiresFirst(ctx, r, f, d, false); stop {
 		return err
 	}
-	if _, err := w.state.noteFailure(ctx, r.id, w.now()); err != nil {
+	if _, err := w.state.noteFailure(ctx, r.id, w.now(), lastDecision(f, d, w.now())); err != nil {
 		w.logger.Warn("cannot record failure time", "task_id", r.id, "err", err)
 	}
 	w.logDecision(r, f, d)
@@ -50,7 +50,7 @@ func (w *Worker) deferTask(ctx context.Context, r run, f policy.Failure, d polic
 	if d.Action == policy.ActionCredentials {
 		w.creds.reject(now, d.Reason, w.fixFor(f))
 	}
-	st, err := w.state.noteDeferral(ctx, r.id, now)
+	st, err := w.state.noteDeferral(ctx, r.id, now, lastDecision(f, d, now))
 	if err != nil {
 		d.Delay = w.policy.BackoffDelay(policy.ClassTransient, r.retried)
 		return &DecisionError{Decision: d, Err: fmt.Errorf("%w (deferral not counted: %w)", cause, err)}
@@ -91,11 +91,11 @@ func (w *Worker) fixFor(f policy.Failure) string {
 
 // done finishes a task whose goal state holds; its delivered marker and
 // the removal of its failure state are batched (the finisher, state.go).
-func (w *Worker) done(ctx context.Context, r run) {
+func (w *Worker) done(ctx context.Context, r run, outcome Outcome) {
 	if w.finished != nil {
 		w.finished(r.id)
 	}
-	w.finisher.note(r)
+	w.finisher.note(r, outcome)
 }
 
 // DecisionError carries a policy.Decision from the handler back to the

@@ -14,6 +14,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/chatq/chatq/policy"
+	"github.com/chatq/chatq/taskstatus"
 )
 
 // failureState keeps what asynq does not: when a task first failed and how
@@ -29,19 +30,28 @@ type taskState struct {
 	FirstFailure time.Time
 }
 
-func stateKey(taskID string) string { return "{chatq}:task:" + taskID }
+func stateKey(taskID string) string { return taskstatus.StateKey(taskID) }
 
-// noteFailure records the first failure time and returns the state.
-func (s *failureState) noteFailure(ctx context.Context, taskID string, now time.Time) (taskState, error) {
-	return s.update(ctx, taskID, now, 0)
+// noteFailure records the first failure time and the decision, and
+// returns the state.
+func (s *failureState) noteFailure(ctx context.Context, taskID string, now time.Time, last taskstatus.Decision) (taskState, error) {
+	return s.update(ctx, taskID, now, 0, last)
 }
 
-// noteDeferral counts one more deferral and returns the state.
-func (s *failureState) noteDeferral(ctx context.Context, taskID string, now time.Time) (taskState, error) {
-	return s.update(ctx, taskID, now, 1)
+// noteDeferral counts one more deferral, records the decision and returns
+// the state.
+func (s *failureState) noteDeferral(ctx context.Context, taskID string, now time.Time, last taskstatus.Decision) (taskState, error) {
+	return s.update(ctx, taskID, now, 1, last)
 }
 
-func (s *failureState) update(ctx context.Context, taskID string, now time.Time, deferrals int64) (taskState, error) {
+// lastDecision is what the status API shows of a task in retry (issue #14).
+// It rides in the write the failure costs anyway, so it adds no round trip.
+func lastDecision(f policy.Failure, d policy.Decision, now time.Time) taskstatus.Decision {
+	return taskstatus.Decision{Action: d.Action.String(), Rule: d.Rule.Name, Reason: d.Reason,
+		Status: f.Status, Code: f.Code, At: now}
+}
+
+func (s *failureState) update(ctx context.Context, taskID string, now time.Time, deferrals int64, last taskstatus.Decision) (taskState, error) {
 	key := stateKey(taskID)
 	var count *redis.IntCmd
 	var first *redis.StringCmd
@@ -49,6 +59,7 @@ func (s *failureState) update(ctx context.Context, taskID string, now time.Time,
 		p.HSetNX(ctx, key, "first_failure", now.UnixMilli())
 		count = p.HIncrBy(ctx, key, "deferrals", deferrals)
 		first = p.HGet(ctx, key, "first_failure")
+		p.HSet(ctx, key, last.Fields()...)
 		p.Expire(ctx, key, s.ttl)
 		return nil
 	})
@@ -85,7 +96,8 @@ func (s *failureState) clear(ctx context.Context, taskID string) {
 // recoverer runs it again once the lease has expired: the message would
 // be sent twice. So chatq remembers, for DeliveredTTL, the tasks it
 // finished well — "{chatq}:delivered:<task id>" = a digest of type and
-// payload — and a re-run that finds its marker ends without a provider
+// payload, with the outcome and its time for the status API (issue #14,
+// taskstatus.Marker) — and a re-run that finds its marker ends without a provider
 // call. The markers are written off the hot path, in the finisher's
 // batches (the finisher, state.go), and retried until Redis takes them.
 //
@@ -123,7 +135,7 @@ var alreadyDeliveredRule = policy.Rule{
 	Doc:    "chatq: a delivered marker ({chatq}:delivered:<task id>) for this task and payload exists",
 }
 
-func deliveredKey(taskID string) string { return "{chatq}:delivered:" + taskID }
+func deliveredKey(taskID string) string { return taskstatus.DeliveredKey(taskID) }
 
 // runDigest identifies what a task sends, so a marker matches only the
 // task it was written for, not another task given the same id later.
@@ -155,13 +167,16 @@ func (w *Worker) alreadyDelivered(ctx context.Context, r run) bool {
 		slog.String("queue", r.queue), slog.Int("attempt", r.retried+1),
 		slog.String("rule", alreadyDeliveredRule.Name), slog.String("action", policy.ActionDone.String()),
 		slog.String("reason", alreadyDeliveredRule.Reason))
-	w.done(ctx, r)
+	// Observed as done (no call now), but the marker keeps "delivered":
+	// an earlier run did deliver it, and that is what its status says.
+	w.done(ctx, r, OutcomeDelivered)
 	return true
 }
 
 // finishedTask is a task that ended well, waiting for the finisher.
 type finishedTask struct {
-	id, digest string
+	id     string
+	marker taskstatus.Marker
 }
 
 // finisher writes, off the hot path, what a task that ended well leaves in
@@ -208,10 +223,10 @@ func newFinisher(rdb redis.UniversalClient, logger *slog.Logger, ttl time.Durati
 
 // note queues a finished task; it never blocks. A task that finds the
 // queue full gets no marker, and its failure state expires by itself.
-func (f *finisher) note(r run) {
+func (f *finisher) note(r run, outcome Outcome) {
 	t := finishedTask{id: r.id}
 	if f.ttl > 0 {
-		t.digest = runDigest(r)
+		t.marker = taskstatus.Marker{Digest: runDigest(r), Outcome: string(outcome), At: time.Now()}
 	}
 	select {
 	case f.tasks <- t:
@@ -226,7 +241,7 @@ func (f *finisher) marked(ctx context.Context, taskID, digest string) (bool, err
 	if errors.Is(err, redis.Nil) {
 		return false, nil
 	}
-	return err == nil && got == digest, err
+	return err == nil && taskstatus.ParseMarker(got).Digest == digest, err
 }
 
 // start runs the loop until ctx is done, then writes what is queued.
@@ -297,7 +312,7 @@ func (f *finisher) write(batch []finishedTask) error {
 		p.Unlink(ctx, keys...)
 		if f.ttl > 0 {
 			for _, t := range batch {
-				p.Set(ctx, deliveredKey(t.id), t.digest, f.ttl)
+				p.Set(ctx, deliveredKey(t.id), t.marker.String(), f.ttl)
 			}
 		}
 		return nil

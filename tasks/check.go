@@ -1,9 +1,6 @@
 package tasks
 
-import (
-	"encoding/json"
-	"time"
-)
+import "encoding/json"
 
 // Check runs every check Enqueue runs — the Client's configuration, each
 // option, the payload's decoding and validation, the deadline — without
@@ -12,16 +9,6 @@ import (
 // still fail to enqueue: Redis may not answer, or a deadline close to now
 // may pass in between.
 func (c *Client) Check(taskType string, payload json.RawMessage, opts ...Option) error {
-	p, err := c.decode(taskType, payload, opts)
-	if err != nil {
-		return err
-	}
-	_, o, err := buildTask(p, c.defaults, opts, time.Now())
-	if err != nil {
-		return err
-	}
-	if o.key != "" && c.rdb == nil {
-		return ErrNoKeyStore
-	}
-	return nil
+	_, err := c.Prepare(taskType, payload, opts...)
+	return err
 }

@@ -152,7 +152,7 @@ func (c *Client) Enqueue(ctx context.Context, taskType string, payload json.RawM
 	if err != nil {
 		return "", err
 	}
-	return c.enqueue(ctx, p, opts)
+	return c.enqueueDecoded(ctx, p, true, opts)
 }
 
 // EnqueuePayload validates p and enqueues a task of p's type. It returns
@@ -176,16 +176,22 @@ func (c *Client) decode(taskType string, payload json.RawMessage, opts []Option)
 }
 
 func (c *Client) enqueue(ctx context.Context, p Payload, opts []Option) (string, error) {
+	return c.enqueueDecoded(ctx, p, false, opts)
+}
+
+// enqueueDecoded is enqueue; decoded says p comes from c.decode with the
+// same opts, already validated (buildTask).
+func (c *Client) enqueueDecoded(ctx context.Context, p Payload, decoded bool, opts []Option) (string, error) {
 	if c.err != nil {
 		return "", c.err
 	}
 	typ := p.TaskType()
-	task, o, err := buildTask(p, c.defaults, opts, time.Now())
+	task, o, err := buildTask(p, decoded, c.defaults, opts, time.Now())
 	if err != nil {
 		return "", err
 	}
 	if o.key != "" {
-		return c.enqueueKeyed(ctx, task, o.key)
+		return c.enqueueKeyed(ctx, task, o.key, o.retain)
 	}
 	info, err := c.ac.EnqueueContext(ctx, task)
 	if err != nil {

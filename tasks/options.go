@@ -26,15 +26,17 @@ func (f optionFunc) apply(o *options) error { return f(o) }
 
 // options is what a list of Option resolves to.
 type options struct {
-	queue     string        // "" => QueueFor(type)
-	processAt time.Time     // zero => not scheduled by time
-	delay     time.Duration // > 0 => asynq.ProcessIn(delay)
-	budget    int           // retry budget; asynq MaxRetry is budget+1
-	limits    Limits
-	key       string                   // idempotency key; "" => none (see Key)
-	expiresAt time.Time                // zero => TTL or the type's default
-	ttl       time.Duration            // > 0 => deadline = enqueue time + ttl
-	expiry    map[string]time.Duration // default TTL per task type (ClientConfig)
+	queue      string        // "" => QueueFor(type)
+	processAt  time.Time     // zero => not scheduled by time
+	delay      time.Duration // > 0 => asynq.ProcessIn(delay)
+	budget     int           // retry budget; asynq MaxRetry is budget+1
+	limits     Limits
+	key        string                   // idempotency key; "" => none (see Key)
+	expiresAt  time.Time                // zero => TTL or the type's default
+	ttl        time.Duration            // > 0 => deadline = enqueue time + ttl
+	expiry     map[string]time.Duration // default TTL per task type (ClientConfig)
+	retain     time.Duration            // > 0 => asynq.Retention (Retain)
+	enqueuedBy string                   // HeaderEnqueuedBy; "" => none
 }
 
 func defaultOptions() options {
@@ -125,6 +127,9 @@ func (o options) asynqOptions(typ string) []asynq.Option {
 		queue = QueueFor(typ)
 	}
 	out := []asynq.Option{asynq.Queue(queue), asynq.MaxRetry(o.budget + 1)}
+	if o.retain > 0 {
+		out = append(out, asynq.Retention(o.retain))
+	}
 	switch {
 	case !o.processAt.IsZero():
 		out = append(out, asynq.ProcessAt(o.processAt))

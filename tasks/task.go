@@ -13,7 +13,7 @@ import (
 // its asynq options and headers. Every NewXxxTask constructor ends here. Key
 // is refused: only a Client can keep an idempotency key.
 func newTask(p Payload, defaults options, opts []Option) (*asynq.Task, error) {
-	task, o, err := buildTask(p, defaults, opts, time.Now())
+	task, o, err := buildTask(p, false, defaults, opts, time.Now())
 	if err == nil && o.key != "" {
 		return nil, errKeyNeedsClient
 	}
@@ -21,15 +21,20 @@ func newTask(p Payload, defaults options, opts []Option) (*asynq.Task, error) {
 }
 
 // buildTask is newTask for a Client, which needs the resolved options too;
-// now is the enqueue time (for TTL).
-func buildTask(p Payload, defaults options, opts []Option, now time.Time) (*asynq.Task, options, error) {
+// now is the enqueue time (for TTL). decoded says p comes from Decode with
+// the limits the same defaults and opts resolve to (Client.decode), so it
+// is not validated a second time: validation is most of an enqueue's CPU,
+// and the ingest API's batches would otherwise pay for it twice per task.
+func buildTask(p Payload, decoded bool, defaults options, opts []Option, now time.Time) (*asynq.Task, options, error) {
 	typ := p.TaskType()
 	o, err := defaults.resolve(opts)
 	if err != nil {
 		return nil, o, err
 	}
-	if err := p.Validate(o.limits); err != nil {
-		return nil, o, err
+	if !decoded {
+		if err := p.Validate(o.limits); err != nil {
+			return nil, o, err
+		}
 	}
 	b, err := marshal(p)
 	if err != nil {
@@ -40,6 +45,9 @@ func buildTask(p Payload, defaults options, opts []Option, now time.Time) (*asyn
 		return nil, o, err
 	}
 	headers = withEnqueuedAt(headers, now)
+	if o.enqueuedBy != "" {
+		headers[HeaderEnqueuedBy] = o.enqueuedBy
+	}
 	return asynq.NewTaskWithHeaders(typ, b, headers, o.asynqOptions(typ)...), o, nil
 }
 

@@ -18,8 +18,9 @@ import (
 // client or dead letters, the sandbox and the benchmark baseline share no code with chatq,
 // deadletter does not reach into the dispatcher or the REST client, the
 // worker builder (internal/app) and the demo sit below the command line,
-// the console and its activity counts never call the provider, and
-// internal/testsignal stays free of package testing.
+// the console and its activity counts never call the provider, the ingest
+// API and task statuses stay out of the worker, and internal/testsignal
+// stays free of package testing.
 func TestDependencyDirection(t *testing.T) {
 	t.Parallel()
 	const mod = "github.com/chatq/chatq/"
@@ -33,6 +34,10 @@ func TestDependencyDirection(t *testing.T) {
 		{"bench/baseline", []string{mod}},
 		{"deadletter", []string{mod + "dispatcher", mod + "agora", mod + "throttle"}},
 		{"agora", []string{mod + "dispatcher", mod + "deadletter", mod + "policy", mod + "throttle"}},
+		// The ingest API enqueues through tasks and reads statuses through
+		// taskstatus; the worker's insides are not its business.
+		{"ingest", []string{mod + "dispatcher", mod + "agora", mod + "throttle", mod + "tokenstore", mod + "internal/cli", mod + "internal/e2etest"}},
+		{"taskstatus", []string{mod + "dispatcher", mod + "agora", mod + "throttle", mod + "ingest"}},
 		{"internal/app", []string{mod + "internal/cli", mod + "internal/demo", mod + "internal/benchcmd", mod + "sandbox", mod + "bench", mod + "metrics", mod + "monitor"}},
 		{"internal/demo", []string{mod + "internal/cli", mod + "internal/benchcmd", mod + "bench"}},
 		{"internal/benchcmd", []string{mod + "internal/cli"}},

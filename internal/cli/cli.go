@@ -82,6 +82,7 @@ func newRoot(env Env) *cobra.Command {
 		newSandboxCmd(env),
 		newDemoCmd(env),
 		newMonitorCmd(env),
+		newServeCmd(env),
 		newDeadLetterCmd(env),
 		newStatusCmd(env),
 		newBenchCmd(env),

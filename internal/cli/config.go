@@ -70,6 +70,16 @@ type Config struct {
 	MonitorReadOnly bool          `envconfig:"MONITOR_READONLY" default:"false"`
 	MonitorInsecure bool          `envconfig:"MONITOR_INSECURE" default:"false"`
 
+	// The ingest API (README "Producing tasks", issue #14): chatq serve, or
+	// inside chatq worker when IngestEnabled.
+	IngestEnabled      bool          `envconfig:"INGEST_ENABLED" default:"false"`
+	IngestAddr         string        `envconfig:"INGEST_ADDR" default:"127.0.0.1:8081"`
+	IngestKeysFile     string        `envconfig:"INGEST_KEYS_FILE"`                        // "<name> <sha256 hex>" lines
+	IngestMaxBodyBytes int64         `envconfig:"INGEST_MAX_BODY_BYTES" default:"8388608"` // 8 MiB
+	IngestMaxBatch     int           `envconfig:"INGEST_MAX_BATCH" default:"1000"`
+	IngestTimeout      time.Duration `envconfig:"INGEST_TIMEOUT" default:"5s"`
+	IngestStatusWindow time.Duration `envconfig:"INGEST_STATUS_WINDOW" default:"10m"`
+
 	// Dead letters (README "Dead letters"): 0 retention keeps them forever.
 	DeadLetterRetention       time.Duration `envconfig:"DEADLETTER_RETENTION" default:"0"`
 	DeadLetterReconcileEvery  time.Duration `envconfig:"DEADLETTER_RECONCILE_INTERVAL" default:"1m"`
@@ -153,6 +163,10 @@ func (c Config) validate() error {
 	_, lvlErr := parseLevel(c.LogLevel)
 	check(lvlErr == nil, "LOG_LEVEL", "must be debug, info, warn or error")
 	check(c.LogFormat == "text" || c.LogFormat == "json", "LOG_FORMAT", "must be text or json")
+	check(c.IngestMaxBodyBytes >= 1024, "INGEST_MAX_BODY_BYTES", "must be at least 1024")
+	check(c.IngestMaxBatch >= 1, "INGEST_MAX_BATCH", "must be at least 1")
+	check(c.IngestTimeout > 0, "INGEST_TIMEOUT", "must be positive")
+	check(c.IngestStatusWindow > 0, "INGEST_STATUS_WINDOW", "must be positive")
 	errs = append(errs, c.ThrottleSettings.check()...)
 	return errors.Join(errs...)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"time"
@@ -26,11 +27,13 @@ type ops struct {
 	rdb     redis.UniversalClient
 	conn    asynq.RedisConnOpt
 	table   *policy.Table
+	logger  *slog.Logger
 }
 
-// startOps serves /metrics, /healthz and /readyz on CHATQ_METRICS_ADDR and,
-// when CHATQ_MONITOR_ENABLED, the monitor on CHATQ_MONITOR_ADDR. The
-// returned function stops them.
+// startOps serves /metrics, /healthz and /readyz on CHATQ_METRICS_ADDR,
+// when CHATQ_MONITOR_ENABLED the monitor on CHATQ_MONITOR_ADDR, and when
+// CHATQ_INGEST_ENABLED the ingest API on CHATQ_INGEST_ADDR. The returned
+// function stops them.
 func startOps(ctx context.Context, env Env, c Config, o ops) (stop func(), err error) {
 	var stops []func()
 	stop = func() {
@@ -52,6 +55,13 @@ func startOps(ctx context.Context, env Env, c Config, o ops) (stop func(), err e
 	}
 	if c.MonitorEnabled {
 		s, _, err := startMonitor(ctx, env, c, o)
+		if err != nil {
+			return stop, err
+		}
+		stops = append(stops, s)
+	}
+	if c.IngestEnabled {
+		s, err := startIngest(ctx, env, c, o.logger, o.conn, o.rdb, o.metrics.Registry())
 		if err != nil {
 			return stop, err
 		}

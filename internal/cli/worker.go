@@ -66,7 +66,7 @@ func runWorker(ctx context.Context, env Env) error {
 	var countsWG sync.WaitGroup
 	counts.Start(&countsWG)
 	defer func() { counts.Shutdown(); countsWG.Wait() }()
-	stopOps, err := startOps(ctx, env, c, ops{metrics: m, worker: w, rdb: rdb, conn: conn, table: p.Table()})
+	stopOps, err := startOps(ctx, env, c, ops{metrics: m, worker: w, rdb: rdb, conn: conn, table: p.Table(), logger: logger})
 	if err != nil {
 		return err
 	}

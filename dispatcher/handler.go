@@ -74,13 +74,18 @@ func (w *Worker) execute(ctx context.Context, r run, j job) error {
 	refreshed := false
 	for {
 		start := time.Now()
-		tok, err := w.tokens.Token(ctx)
+		// The token is taken after the throttle's wait, not before: a call
+		// held there while the token expires would otherwise go out with the
+		// old one and meet a 401.
+		permit, terr := w.acquire(ctx, j.family)
+		if terr != nil {
+			return w.throttled(r, policy.Failure{}, terr)
+		}
 		var items []itemFailure
-		if err == nil {
-			permit, terr := w.acquire(ctx, j.family)
-			if terr != nil {
-				return w.throttled(r, policy.Failure{}, terr)
-			}
+		tok, err := w.tokens.Token(ctx)
+		if err != nil {
+			w.unused(ctx, permit)
+		} else {
 			items, err = j.call(ctx, tok)
 			if perr := w.report(ctx, permit, err); perr != nil {
 				return w.throttled(r, failureOf(err, r.typ), perr)

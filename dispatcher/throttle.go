@@ -74,6 +74,14 @@ func (w *Worker) report(ctx context.Context, p *throttle.Permit, err error) erro
 	return nil
 }
 
+// unused hands back a permit whose call was never made (no token): the
+// throttle counts no failure for it.
+func (w *Worker) unused(ctx context.Context, p *throttle.Permit) {
+	if p != nil {
+		_ = p.Done(context.WithoutCancel(ctx), throttle.Outcome{Canceled: true})
+	}
+}
+
 func outcomeFor(ctx context.Context, err error) throttle.Outcome {
 	if err == nil {
 		return throttle.Outcome{}

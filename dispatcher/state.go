@@ -162,11 +162,13 @@ func (w *Worker) alreadyDelivered(ctx context.Context, r run) bool {
 	if !ok {
 		return false
 	}
-	w.observe(r, policy.Failure{}, alreadyDeliveredRule.Name, OutcomeDone)
 	w.logger.Info("already delivered", slog.String("task_id", r.id), slog.String("type", r.typ),
 		slog.String("queue", r.queue), slog.Int("attempt", r.retried+1),
 		slog.String("rule", alreadyDeliveredRule.Name), slog.String("action", policy.ActionDone.String()),
 		slog.String("reason", alreadyDeliveredRule.Reason))
+	// Observed after the line is written: an observer that sees the outcome
+	// finds its log line.
+	w.observe(r, policy.Failure{}, alreadyDeliveredRule.Name, OutcomeDone)
 	// Observed as done (no call now), but the marker keeps "delivered":
 	// an earlier run did deliver it, and that is what its status says.
 	w.done(ctx, r, OutcomeDelivered)

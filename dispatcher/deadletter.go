@@ -56,10 +56,10 @@ func (w *Worker) deadLetter(ctx context.Context, r run, v verdict) error {
 	}
 	w.state.clear(ctx, r.id)
 	w.archived.note(r.id, now)
-	w.observe(r, v.failure, rec.Rule, OutcomeDeadLettered)
 	w.logger.Warn("dead-lettered", slog.String("task_id", r.id), slog.String("type", r.typ),
 		slog.String("queue", r.queue), slog.Int("attempt", r.retried+1), slog.Int("status", rec.Status),
 		slog.String("code", rec.Code), slog.Int("error_code", rec.ErrorCode), slog.String("rule", rec.Rule), slog.String("reason", rec.Reason))
+	w.observe(r, v.failure, rec.Rule, OutcomeDeadLettered) // after its line, as for every outcome
 	return fmt.Errorf("dead-lettered by rule %s: %s: %w", rec.Rule, rec.Reason, asynq.SkipRetry)
 }
 

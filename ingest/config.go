@@ -6,12 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
-	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/chatq/chatq/internal/netaddr"
 	"github.com/chatq/chatq/tasks"
 	"github.com/chatq/chatq/taskstatus"
 )
@@ -107,7 +106,7 @@ func (c Config) validate() error {
 		errs = append(errs, errors.New("field Status: required"))
 	}
 	if len(c.Keys) == 0 {
-		loop, err := isLoopback(c.Addr)
+		loop, err := netaddr.IsLoopback(c.Addr)
 		switch {
 		case err != nil:
 			errs = append(errs, err)
@@ -118,18 +117,4 @@ func (c Config) validate() error {
 		}
 	}
 	return errors.Join(errs...)
-}
-
-// isLoopback reports whether addr's host is a loopback address or
-// "localhost". An empty host (":8081") means every interface.
-func isLoopback(addr string) (bool, error) {
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return false, fmt.Errorf("address %q: %w", addr, err)
-	}
-	if strings.EqualFold(host, "localhost") {
-		return true, nil
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback(), nil
 }

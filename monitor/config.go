@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
-	"net"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -12,6 +11,7 @@ import (
 	"github.com/hibiken/asynq"
 
 	"github.com/chatq/chatq/console"
+	"github.com/chatq/chatq/internal/netaddr"
 	"github.com/chatq/chatq/policy"
 )
 
@@ -105,7 +105,7 @@ func (c Config) validate() error {
 // short, since anyone who can reach the port can try to guess it.
 func (c Config) checkExposure() error {
 	if c.User != "" {
-		loop, err := isLoopback(c.Addr)
+		loop, err := netaddr.IsLoopback(c.Addr)
 		if err == nil && !loop && utf8.RuneCountInString(c.Password) < MinPasswordLength {
 			return fmt.Errorf("%w (%s is reachable from other hosts)", ErrWeakPassword, c.Addr)
 		}
@@ -114,7 +114,7 @@ func (c Config) checkExposure() error {
 	if c.Insecure {
 		return nil
 	}
-	loop, err := isLoopback(c.Addr)
+	loop, err := netaddr.IsLoopback(c.Addr)
 	if err != nil {
 		return err
 	}
@@ -124,18 +124,4 @@ func (c Config) checkExposure() error {
 			"or declare it insecure when a proxy in front authenticates", ErrInsecure, c.Addr)
 	}
 	return nil
-}
-
-// isLoopback reports whether addr's host is a loopback address or
-// "localhost". An empty host (":8080") means every interface.
-func isLoopback(addr string) (bool, error) {
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return false, fmt.Errorf("address %q: %w", addr, err)
-	}
-	if strings.EqualFold(host, "localhost") {
-		return true, nil
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback(), nil
 }

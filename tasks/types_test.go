@@ -11,7 +11,7 @@ func TestTypes(t *testing.T) {
 
 	want := []string{
 		"group:create", "group:delete", "group:members:add", "group:members:remove",
-		"group:owner:transfer", "message:send", "user:register",
+		"group:owner:transfer", "group:update", "message:recall", "message:send", "rest:call", "user:register",
 	}
 	require.Equal(t, want, Types())
 
@@ -34,6 +34,9 @@ func TestQueueFor(t *testing.T) {
 		{TypeAddGroupMembers, QueueGroups},
 		{TypeRemoveGroupMembers, QueueGroups},
 		{TypeTransferGroupOwner, QueueGroups},
+		{TypeRecallMessage, QueueMessages},
+		{TypeUpdateGroup, QueueGroups},
+		{TypeRestCall, QueueRest},
 		{"", ""},
 		{"message:sent", ""},
 	}

@@ -1,0 +1,142 @@
+package agora
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/chatq/chatq/tasks"
+)
+
+// recallBody is the provider's recall body: the payload without sent_at,
+// with force always present (Easemob answers 400 "param force can't be
+// empty" without it; Agora's page marks it required too) and chat_type in
+// the dialect's spelling.
+type recallBody struct {
+	MsgID      string `json:"msg_id"`
+	To         string `json:"to"`
+	ChatType   string `json:"chat_type"`
+	From       string `json:"from,omitempty"`
+	Force      bool   `json:"force"`
+	SyncDevice *bool  `json:"sync_device,omitempty"`
+}
+
+// recallResult is one message's outcome: "yes" when recalled, otherwise
+// the reason ("not_found msg", "exceed call time limit", …).
+type recallResult struct {
+	MsgID    string `json:"msg_id"`
+	Recalled string `json:"recalled"`
+}
+
+// recallResponse holds both documented 200 shapes: data.recalled on
+// success, and Agora's failure list msgs[].recalled (at the top level on
+// the page; under data as well, in case).
+type recallResponse struct {
+	Data struct {
+		recallResult
+		Msgs []recallResult `json:"msgs"`
+	} `json:"data"`
+	Msgs []recallResult `json:"msgs"`
+}
+
+// RecallMessage recalls one message with POST /messages/msg_recall. Only
+// recalled "yes" is a recall: any other value is a *RefusedError
+// (CodeNotRecalled) whose Description is the provider's reason, and an
+// answer with neither wraps ErrMalformedResponse. Easemob answers its
+// refusals as 403 message_recall_error instead (an *APIError).
+func (c *Client) RecallMessage(ctx context.Context, tok Token, p tasks.RecallMessage) error {
+	const op = "POST /messages/msg_recall"
+	if err := p.Validate(tasks.Limits{}); err != nil {
+		return fmt.Errorf("agora: recall message: %w: %w", ErrInvalidInput, err)
+	}
+	chatType := p.ChatType
+	if chatType == tasks.ChatTypeGroup {
+		chatType = c.dialect.Rules().GroupChatType
+	}
+	body := recallBody{MsgID: p.MsgID, To: p.To, ChatType: chatType, From: p.From, Force: p.Forced(), SyncDevice: p.SyncDevice}
+	var out recallResponse
+	if err := c.do(ctx, request{method: "POST", path: "/messages/msg_recall", token: tok, body: body, out: &out}); err != nil {
+		return err
+	}
+	r, ok := out.result(p.MsgID)
+	switch {
+	case !ok:
+		return fmt.Errorf("agora: %s: no data.recalled in response: %w", op, ErrMalformedResponse)
+	case r.Recalled != "yes":
+		return &RefusedError{Op: op, Code: CodeNotRecalled, Description: r.Recalled}
+	}
+	return nil
+}
+
+// result finds the outcome of msgID: data.recalled, else the msgs entry
+// naming msgID, else the only msgs entry.
+func (r recallResponse) result(msgID string) (recallResult, bool) {
+	if r.Data.Recalled != "" {
+		return r.Data.recallResult, true
+	}
+	list := append(r.Msgs, r.Data.Msgs...)
+	for _, m := range list {
+		if m.MsgID == msgID && m.Recalled != "" {
+			return m, true
+		}
+	}
+	if len(list) == 1 && list[0].Recalled != "" {
+		return list[0], true
+	}
+	return recallResult{}, false
+}
+
+// UpdateGroup modifies a group with PUT /chatgroups/{g}, whose body is the
+// payload's fields without group_id. The answer says per field whether
+// it was applied (data.groupname: true, …): every field sent must be
+// answered true (or, for a text field, with the value sent), otherwise
+// the answer is a *RefusedError (CodeNotUpdated) naming the fields that
+// were not.
+func (c *Client) UpdateGroup(ctx context.Context, tok Token, p tasks.UpdateGroup) error {
+	if err := p.Validate(tasks.Limits{}); err != nil {
+		return fmt.Errorf("agora: update group: %w: %w", ErrInvalidInput, err)
+	}
+	// encoding/json lets the shallower, empty group_id win and omits it.
+	body := struct {
+		tasks.UpdateGroup
+		GroupID string `json:"group_id,omitempty"`
+	}{UpdateGroup: p}
+	var out struct {
+		Data map[string]json.RawMessage `json:"data"`
+	}
+	path := groupPath(p.GroupID)
+	if err := c.do(ctx, request{method: "PUT", path: path, token: tok, body: body, out: &out}); err != nil {
+		return err
+	}
+	if out.Data == nil {
+		return fmt.Errorf("agora: PUT %s: no data in response: %w", path, ErrMalformedResponse)
+	}
+	sent := map[string]any{}
+	b, _ := json.Marshal(body) // marshalled once already by do
+	_ = json.Unmarshal(b, &sent)
+	var refused []string
+	for _, f := range p.Fields() {
+		if !applied(out.Data[f], sent[f]) {
+			refused = append(refused, f)
+		}
+	}
+	if len(refused) > 0 {
+		return &RefusedError{Op: "PUT " + path, Code: CodeNotUpdated,
+			Description: fmt.Sprintf("fields not confirmed updated: %v", refused)}
+	}
+	return nil
+}
+
+// applied reports whether a field's answer confirms it: true, or the value
+// sent echoed back (the page types groupname and description as String).
+func applied(answer json.RawMessage, sent any) bool {
+	var v any
+	if json.Unmarshal(answer, &v) != nil {
+		return false
+	}
+	if b, ok := v.(bool); ok {
+		return b
+	}
+	s, ok := v.(string)
+	return ok && s == sent
+}

@@ -104,7 +104,7 @@ func (c *Console) queues(minutes []activity.Minute, now time.Time) ([]queueRow, 
 	if err != nil {
 		return nil, err
 	}
-	names := append([]string{tasks.QueueMessages, tasks.QueueUsers, tasks.QueueGroups}, known...)
+	names := append([]string{tasks.QueueMessages, tasks.QueueUsers, tasks.QueueGroups, tasks.QueueRest}, known...)
 	slices.Sort(names)
 	names = slices.Compact(names)
 	rows := make([]queueRow, 0, len(names))

@@ -29,7 +29,7 @@ type Config struct {
 	AppCertificate   string         `envconfig:"APP_CERTIFICATE"`        // secret
 	TokenTTL         time.Duration  `envconfig:"TOKEN_TTL" default:"1h"` // lifetime of minted or requested tokens, <= 24h
 	Concurrency      int            `envconfig:"CONCURRENCY" default:"20"`
-	Queues           map[string]int `envconfig:"QUEUES" default:"messages:6,users:2,groups:2"`
+	Queues           map[string]int `envconfig:"QUEUES" default:"messages:6,users:2,groups:2,rest:1"`
 	QueueMode        string         `envconfig:"QUEUE_MODE" default:"dedicated"`
 	MaxRetry         int            `envconfig:"MAX_RETRY" default:"25"`
 	RetryBaseDelay   time.Duration  `envconfig:"RETRY_BASE_DELAY" default:"1s"`
@@ -58,6 +58,8 @@ type Config struct {
 	ExpiryDefaults    string        `envconfig:"EXPIRY_DEFAULTS"` // "message:send:2h,group:create:1h"
 	// DeliveredTTL keeps delivered markers (issue #10): 0 = none, else >= 2m.
 	DeliveredTTL time.Duration `envconfig:"DELIVERED_TTL" default:"10m"`
+	// RecallWindow is the app's message recall window: 0 = no check.
+	RecallWindow time.Duration `envconfig:"RECALL_WINDOW" default:"2m"`
 
 	// Operations (README "Operate"): metrics and health, the web UI.
 	MetricsAddr     string        `envconfig:"METRICS_ADDR" default:"127.0.0.1:9090"` // "" = no metrics server
@@ -151,6 +153,7 @@ func (c Config) validate() error {
 	check(c.MaxPayloadBytes >= least, "MAX_PAYLOAD_BYTES", fmt.Sprintf(
 		"must be at least %d, the largest valid payload with CHATQ_MAX_MESSAGE_BYTES=%d", least, c.limits().MaxMessageBytes))
 	check(c.IdempotencyWindow > 0, "IDEMPOTENCY_WINDOW", "must be positive")
+	check(c.RecallWindow >= 0, "RECALL_WINDOW", "must not be negative (0: no check)")
 	check(c.DeliveredTTL == 0 || c.DeliveredTTL >= dispatcher.MinDeliveredTTL, "DELIVERED_TTL",
 		fmt.Sprintf("must be 0 (no delivered markers) or at least %s (asynq's recovery window)", dispatcher.MinDeliveredTTL))
 	_, expErr := parseExpiryDefaults(c.ExpiryDefaults)

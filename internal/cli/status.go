@@ -140,7 +140,7 @@ func readQueues(conn asynq.RedisConnOpt) ([]queueRow, error) {
 	if err != nil {
 		return nil, err
 	}
-	names := append([]string{tasks.QueueMessages, tasks.QueueUsers, tasks.QueueGroups}, known...)
+	names := append([]string{tasks.QueueMessages, tasks.QueueUsers, tasks.QueueGroups, tasks.QueueRest}, known...)
 	slices.Sort(names)
 	names = slices.Compact(names)
 	rows := make([]queueRow, 0, len(names))

@@ -162,7 +162,7 @@ func writeCases(d agora.Dialect) []writeCase {
 
 		// group:update
 		{name: "update: delivered", prepare: func(h *harness) { h.Sandbox.SeedGroup("up-1", "alice", "bob") },
-			enqueue: update(tasks.UpdateGroup{GroupID: "up-1", GroupName: str("Renamed"), MaxUsers: num(500), Public: &yes, Custom: str("c")}),
+			enqueue:      update(tasks.UpdateGroup{GroupID: "up-1", GroupName: str("Renamed"), MaxUsers: num(500), Public: &yes, Custom: str("c")}),
 			wantOutcomes: []dispatcher.Outcome{delivered},
 			check: func(t *testing.T, h *harness, _ string) {
 				g, _ := h.Sandbox.Group("up-1")
@@ -203,7 +203,7 @@ func writeCases(d agora.Dialect) []writeCase {
 				JSON: json.RawMessage(map[agora.Dialect]string{agora.DialectAgora: `{"username":"rs-user"}`,
 					agora.DialectEasemob: `{"username":"rs-user","password":"pw-123456"}`}[d])}),
 			wantOutcomes: []dispatcher.Outcome{delivered},
-			check: func(t *testing.T, h *harness, _ string) { require.True(t, h.Sandbox.HasUser("rs-user")) }},
+			check:        func(t *testing.T, h *harness, _ string) { require.True(t, h.Sandbox.HasUser("rs-user")) }},
 		{name: "rest: the generic rows decide (400 on a known route is not done)",
 			enqueue:      rest(tasks.RestCall{Method: "POST", Path: "users", JSON: json.RawMessage(`{"username":"alice","password":"pw-123456"}`)}),
 			wantOutcomes: []dispatcher.Outcome{dead}, wantRule: "4xx"},

@@ -102,7 +102,7 @@ func (c *checker) restPath(path string) []string {
 		}
 		for part := range strings.SplitSeq(s, ",") {
 			if part == "" || isDotSegment(part) {
-				c.fail("path", fmt.Sprintf("segment %d: %s", i+1, ruleDotSegment+" or empty between commas"))
+				c.fail("path", fmt.Sprintf(`segment %d: must not be "." or ".." (a dot segment: once normalised it names another resource), nor empty between commas`, i+1))
 				return nil
 			}
 		}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"slices"
 	"strings"
 
@@ -32,7 +31,11 @@ const (
 // restMethods are the methods of the provider's documented writes. PATCH
 // is documented nowhere in the Chat REST API; GET only where a documented
 // write uses it (restGetWrites).
-var restMethods = []string{http.MethodPost, http.MethodPut, http.MethodDelete, http.MethodGet}
+// The literals keep net/http out of this package (cmd/chatq's
+// TestDependencyDirection: tasks never imports the HTTP client).
+var restMethods = []string{"POST", "PUT", "DELETE", methodGet}
+
+const methodGet = "GET"
 
 // restGetWrites are the documented writes made with GET, as path patterns
 // ("*" is one segment): forcing a user offline, on every device or on one
@@ -70,7 +73,7 @@ func (p RestCall) Validate(Limits) error {
 		c.fail("method", ruleRequired)
 	case !slices.Contains(restMethods, p.Method):
 		c.fail("method", "must be POST, PUT, DELETE, or GET for a documented write made with GET")
-	case p.Method == http.MethodGet && !slices.ContainsFunc(restGetWrites, func(pat []string) bool { return segsMatch(pat, segs) }):
+	case p.Method == methodGet && !slices.ContainsFunc(restGetWrites, func(pat []string) bool { return segsMatch(pat, segs) }):
 		c.fail("method", "GET is only accepted for users/{username}/disconnect[/{resource}], the documented writes made with GET")
 	}
 	c.restBody(p)
@@ -139,7 +142,7 @@ func (c *checker) restBody(p RestCall) {
 	case c.failed():
 	case hasJSON && p.Form != nil:
 		c.fail("form", "must not be given with json (at most one body)")
-	case p.Method == http.MethodGet && (hasJSON || p.Form != nil):
+	case p.Method == methodGet && (hasJSON || p.Form != nil):
 		c.fail("method", "GET takes no json or form body")
 	case hasJSON:
 		t := bytes.TrimSpace(p.JSON)

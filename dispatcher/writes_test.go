@@ -160,6 +160,16 @@ func writeCases(d agora.Dialect) []writeCase {
 				Message: "message recall service is unopened", Times: 1})
 		}, enqueue: recall(), wantOutcomes: []dispatcher.Outcome{dead}, wantRule: "403-recall-unopened"},
 
+		{name: "recall: the wrong recipient", prepare: sent(0), enqueue: func(h *harness) (string, error) {
+			return h.Producer.RecallMessage(ctx, tasks.RecallMessage{MsgID: msgID, To: "carol", ChatType: "chat"})
+		}, wantOutcomes: []dispatcher.Outcome{dead},
+			wantRule: map[agora.Dialect]string{agora.DialectAgora: "200-recall-no-recipient", agora.DialectEasemob: "400-recall-no-recipient"}[d]},
+		{name: "recall: a field the provider misses", prepare: func(h *harness) {
+			sent(0)(h)
+			h.Sandbox.AddFault(sandbox.Fault{Endpoint: sandbox.EndpointRecallMessage, Match: msgID, Status: 400, Code: "message_recall_error",
+				Message: "param force can't be empty", Times: 1})
+		}, enqueue: recall(), wantOutcomes: []dispatcher.Outcome{dead}, wantRule: "400-recall-param-empty"},
+
 		// group:update
 		{name: "update: delivered", prepare: func(h *harness) { h.Sandbox.SeedGroup("up-1", "alice", "bob") },
 			enqueue:      update(tasks.UpdateGroup{GroupID: "up-1", GroupName: str("Renamed"), MaxUsers: num(500), Public: &yes, Custom: str("c")}),

@@ -216,7 +216,13 @@ func writeCases(d agora.Dialect) []writeCase {
 			check:        func(t *testing.T, h *harness, _ string) { require.True(t, h.Sandbox.HasUser("rs-user")) }},
 		{name: "rest: the generic rows decide (400 on a known route is not done)",
 			enqueue:      rest(tasks.RestCall{Method: "POST", Path: "users", JSON: json.RawMessage(`{"username":"alice","password":"pw-123456"}`)}),
-			wantOutcomes: []dispatcher.Outcome{dead}, wantRule: "4xx"},
+			wantOutcomes: []dispatcher.Outcome{dead}, wantRule: "4xx",
+			check: func(t *testing.T, h *harness, id string) {
+				rec, err := h.Store.Get(ctx, id)
+				require.NoError(t, err)
+				require.Equal(t, []string{"json.password"}, rec.Redacted, "the password is not kept")
+				require.NotContains(t, string(rec.PayloadBytes()), "pw-123456")
+			}},
 		{name: "rest: an unknown route is the status page's invalid URL",
 			enqueue:      rest(tasks.RestCall{Method: "POST", Path: "chatgroups/rs-1/announcement", JSON: json.RawMessage(`{"announcement":"x"}`)}),
 			wantOutcomes: []dispatcher.Outcome{dead}, wantRule: "500-web-application"},

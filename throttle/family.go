@@ -24,15 +24,20 @@ const (
 	Users Family = "users"
 	// Groups is every /chatgroups call: 100 calls/s.
 	Groups Family = "chatgroups"
+	// Rooms is every /chatrooms call. Room creation is documented at
+	// 50 calls/s and the member calls at 100; one family takes the lower
+	// limit, so no room call can exceed what its own API allows.
+	Rooms Family = "chatrooms"
 )
 
 // Families lists the families in display order.
-var Families = []Family{MessagesUsers, MessagesGroups, MessagesRooms, Users, Groups}
+var Families = []Family{MessagesUsers, MessagesGroups, MessagesRooms, Users, Groups, Rooms}
 
 // DefaultLimits returns the documented limits in calls per second.
 func DefaultLimits() map[Family]float64 {
 	return map[Family]float64{
 		MessagesUsers: 100, MessagesGroups: 20, MessagesRooms: 100, Users: 100, Groups: 100,
+		Rooms: 50,
 	}
 }
 
@@ -53,6 +58,8 @@ func FamilyFor(taskType, target string) Family {
 		return Users
 	case strings.HasPrefix(taskType, "group:"):
 		return Groups
+	case strings.HasPrefix(taskType, "chatroom:"):
+		return Rooms
 	}
 	return ""
 }

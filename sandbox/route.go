@@ -18,6 +18,11 @@ const (
 	EndpointAddMembers    = "add_members"
 	EndpointRemoveMembers = "remove_members"
 	EndpointTransferOwner = "transfer_owner"
+	// The chat room endpoints (issue #12).
+	EndpointCreateRoom        = "create_chatroom"
+	EndpointDeleteRoom        = "delete_chatroom"
+	EndpointAddRoomMembers    = "add_chatroom_members"
+	EndpointRemoveRoomMembers = "remove_chatroom_members"
 	// EndpointOther counts provider-path calls that match no endpoint: an
 	// unknown path or a known path with the wrong method.
 	EndpointOther = "other"
@@ -28,6 +33,7 @@ var Endpoints = []string{
 	EndpointToken, EndpointSendMessage, EndpointRegisterUser, EndpointCreateGroup,
 	EndpointDeleteGroup, EndpointAddMembers, EndpointRemoveMembers, EndpointTransferOwner,
 	EndpointOther,
+	EndpointCreateRoom, EndpointDeleteRoom, EndpointAddRoomMembers, EndpointRemoveRoomMembers,
 }
 
 type routeStatus int
@@ -65,6 +71,11 @@ var patterns = []pattern{
 	{[]string{"chatgroups", "*", "users"}, map[string]string{http.MethodPost: EndpointAddMembers}},
 	{[]string{"chatgroups", "*", "users", "*"}, map[string]string{
 		http.MethodPost: EndpointAddMembers, http.MethodDelete: EndpointRemoveMembers}},
+	{[]string{"chatrooms"}, map[string]string{http.MethodPost: EndpointCreateRoom}},
+	{[]string{"chatrooms", "*"}, map[string]string{http.MethodDelete: EndpointDeleteRoom}},
+	{[]string{"chatrooms", "*", "users"}, map[string]string{http.MethodPost: EndpointAddRoomMembers}},
+	{[]string{"chatrooms", "*", "users", "*"}, map[string]string{
+		http.MethodPost: EndpointAddRoomMembers, http.MethodDelete: EndpointRemoveRoomMembers}},
 }
 
 // parseRoute splits the raw (escaped) path into org, app and the rest, as

@@ -60,12 +60,14 @@ type group struct {
 type state struct {
 	users    map[string]user
 	groups   map[string]*group
+	rooms    map[string]*room
 	tokens   map[string]time.Time // token -> expiry
 	messages []Message
 }
 
 func newState() *state {
-	return &state{users: map[string]user{}, groups: map[string]*group{}, tokens: map[string]time.Time{}}
+	return &state{users: map[string]user{}, groups: map[string]*group{}, rooms: map[string]*room{},
+		tokens: map[string]time.Time{}}
 }
 
 func (st *state) addUser(name string, now time.Time) user {

@@ -2,6 +2,7 @@ package taskstatus
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -127,6 +128,9 @@ func (r *Reader) archived(ctx context.Context, st Status, info *asynq.TaskInfo) 
 }
 
 func (r *Reader) completed(ctx context.Context, st Status, info *asynq.TaskInfo) (Status, error) {
+	if len(info.Result) > 0 {
+		st.Result = json.RawMessage(info.Result)
+	}
 	m, found, err := r.waitMarker(ctx, st.ID)
 	if err != nil {
 		return Status{}, err

@@ -32,7 +32,7 @@ func (pc payloadCommand) command(env Env, o *enqueueOpts) *cobra.Command {
 }
 
 func payloadCommands() []payloadCommand {
-	return []payloadCommand{
+	return append([]payloadCommand{
 		{"message", "Send a message", tasks.TypeSendMessage, bindMessage},
 		{"register-user", "Register users", tasks.TypeRegisterUser, bindRegister},
 		{"group-create", "Create a chat group", tasks.TypeCreateGroup, bindGroupCreate},
@@ -40,7 +40,7 @@ func payloadCommands() []payloadCommand {
 		{"members-add", "Add members to a group", tasks.TypeAddGroupMembers, bindMembers(true)},
 		{"members-remove", "Remove members from a group", tasks.TypeRemoveGroupMembers, bindMembers(false)},
 		{"owner-transfer", "Transfer group ownership", tasks.TypeTransferGroupOwner, bindOwnerTransfer},
-	}
+	}, chatroomCommands()...)
 }
 
 func bindMessage(cmd *cobra.Command) func() (any, error) {

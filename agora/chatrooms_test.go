@@ -152,7 +152,10 @@ func TestClient_chatroomInvalidInput(t *testing.T) {
 	}{
 		{"delete empty id", func() error { return b.client.DeleteChatroom(ctx, testToken, "") }},
 		{"add none", func() error { _, err := b.client.AddChatroomMembers(ctx, testToken, "r", nil); return err }},
-		{"add 61", func() error { _, err := b.client.AddChatroomMembers(ctx, testToken, "r", make([]string, 61)); return err }},
+		{"add 61", func() error {
+			_, err := b.client.AddChatroomMembers(ctx, testToken, "r", make([]string, 61))
+			return err
+		}},
 		{"add empty name", func() error { _, err := b.client.AddChatroomMembers(ctx, testToken, "r", []string{""}); return err }},
 		{"remove 101", func() error {
 			_, err := b.client.RemoveChatroomMembers(ctx, testToken, "r", make([]string, 101))

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/chatq/chatq/agora"
@@ -14,6 +15,7 @@ import (
 	"github.com/chatq/chatq/internal/e2etest"
 	"github.com/chatq/chatq/sandbox"
 	"github.com/chatq/chatq/tasks"
+	"github.com/chatq/chatq/taskstatus"
 )
 
 // roomStep is one chat room task through a real worker on the sandbox: its
@@ -87,6 +89,12 @@ func roomSteps() []roomStep {
 				require.NoError(t, json.Unmarshal(info.Result, &res), "result %q", info.Result)
 				require.Equal(t, rooms[0].ID, res.ID)
 				require.Contains(t, h.Logs.String(), `"result":"{\"id\":\"`+rooms[0].ID+`\"}"`)
+				// The delivered marker keeps it too, for a task asynq does not retain.
+				e2etest.Eventually(t, "the delivered marker's result", func(c *assert.CollectT) {
+					v, err := h.RDB.Get(context.Background(), taskstatus.DeliveredKey(id)).Result()
+					require.NoError(c, err)
+					require.Equal(c, `{"id":"`+rooms[0].ID+`"}`, taskstatus.ParseMarker(v).Result)
+				})
 			}},
 		{name: "create: a lost answer is sent again and makes a second room (README)",
 			prepare: func(h *harness) {

@@ -20,17 +20,29 @@ type resultSink struct {
 	rw     *asynq.ResultWriter // nil for a task not run by an asynq server
 	logger *slog.Logger
 	r      run
+	got    *string // the recorded result, for the delivered marker
 }
 
 func withResultSink(ctx context.Context, s resultSink) context.Context {
+	s.got = new(string)
 	return context.WithValue(ctx, resultKey{}, s)
+}
+
+// resultOf is the result recorded in ctx's run, "" when none.
+func resultOf(ctx context.Context) string {
+	if s, ok := ctx.Value(resultKey{}).(resultSink); ok {
+		return *s.got
+	}
+	return ""
 }
 
 // recordResult records v, as JSON, as the result of the running task: the
 // provider created something (a chat room) whose id the producer needs and
-// no later call can find again. It never fails the task: the creation
-// happened, and a retry would make a second one. A result that cannot be
-// written is logged, with the id, so it is never lost.
+// no later call can find again. It goes to asynq's task result, to the
+// task's delivered marker (kept CHATQ_DELIVERED_TTL, so GET /v1/tasks/{id}
+// answers it even for a task asynq did not retain) and to the log. It
+// never fails the task: the creation happened, and a retry would make a
+// second one. A result that cannot be stored is logged, so it is never lost.
 func recordResult(ctx context.Context, v any) {
 	s, ok := ctx.Value(resultKey{}).(resultSink)
 	if !ok {
@@ -41,6 +53,7 @@ func recordResult(ctx context.Context, v any) {
 		s.logger.Error("cannot encode the task's result", slog.String("task_id", s.r.id), slog.Any("err", err))
 		return
 	}
+	*s.got = string(b)
 	s.logger.Info("result", slog.String("task_id", s.r.id), slog.String("type", s.r.typ), slog.String("result", string(b)))
 	if s.rw == nil {
 		return

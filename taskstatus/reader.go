@@ -212,6 +212,9 @@ func (r *Reader) deadLetter(ctx context.Context, id string) (deadletter.Record, 
 
 func fromMarker(st Status, m Marker) Status {
 	st.State, st.FinishedAt = StateDelivered, timePtr(m.At)
+	if m.Result != "" && json.Valid([]byte(m.Result)) {
+		st.Result = json.RawMessage(m.Result)
+	}
 	switch m.Outcome {
 	case OutcomeDone:
 		st.State = StateDone

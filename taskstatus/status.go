@@ -41,7 +41,8 @@ type Status struct {
 	FinishedAt *time.Time `json:"finished_at,omitempty"`
 	// Result is what the provider made for a delivered task, as the
 	// worker recorded it: {"id":"…"} for a chatroom:create (the provider
-	// assigns room ids). Kept while asynq retains the completed task.
+	// assigns room ids). Kept with the delivered marker, and while asynq
+	// retains the completed task.
 	Result json.RawMessage `json:"result,omitempty"`
 	// DeadLetter says why a dead-lettered or expired task was given up.
 	DeadLetter *DeadLetter `json:"dead_letter,omitempty"`

@@ -220,7 +220,7 @@ func roomSteps() []roomStep {
 		{name: "remove: from a room already gone is done",
 			enqueue: func(ctx context.Context, h *harness) (string, error) {
 				return h.Producer.RemoveChatroomMembers(ctx, tasks.RemoveChatroomMembers{ChatroomID: "rd", Usernames: []string{"r1"}})
-			}, want: []dispatcher.Outcome{dispatcher.OutcomeDone}, wantRule: "404-room-already-gone"},
+			}, want: []dispatcher.Outcome{dispatcher.OutcomeDone}, wantRule: "404-room-gone-remove"},
 		{name: "delete: a forbidden answer is dead-lettered",
 			prepare: func(h *harness) {
 				h.Sandbox.SeedRoom("rd-403", "ro", 0)

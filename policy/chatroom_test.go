@@ -4,7 +4,7 @@ package policy
 // defaultCases so each type family's cases live in their own file.
 var roomCases = []defaultCase{
 	{wantRule: "404-room-already-gone", status: 404, code: "service_resource_not_found", message: "Service resource not found.", typ: "chatroom:delete", wantAction: ActionDone},
-	{wantRule: "404-room-already-gone", status: 404, code: "service_resource_not_found", message: "Service resource not found.", typ: "chatroom:members:remove", wantAction: ActionDone},
+	{wantRule: "404-room-gone-remove", status: 404, code: "service_resource_not_found", message: "Service resource not found.", typ: "chatroom:members:remove", wantAction: ActionDone},
 	{wantRule: "404-service-resource-not-found", status: 404, code: "service_resource_not_found", message: "Service resource not found.", typ: "chatroom:members:add", wantAction: ActionDeadLetter},
 	{wantRule: "200-room-delete-refused", status: 200, code: "success_false", message: "data.success is false", typ: "chatroom:delete", wantAction: ActionRetry},
 	{wantRule: "200-room-add-not-listed", status: 200, code: "not_in_newmembers", message: "user bob is not in data.newmembers of chat room 1", typ: "chatroom:members:add", wantAction: ActionRetry},

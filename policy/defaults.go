@@ -294,9 +294,12 @@ var defaultRules = []Rule{
 	// already in the room as added (docRoomAdd), so one left out of
 	// newmembers was not added: retried. Room membership is volatile (users
 	// leave a room once offline), so a full room is retried slowly.
-	{Name: "404-room-already-gone", Status: "404", Code: "service_resource_not_found", Types: []string{typeDeleteRoom, typeRemoveRoomMembers},
+	{Name: "404-room-already-gone", Status: "404", Code: "service_resource_not_found", Types: []string{typeDeleteRoom},
 		Message: "Service resource not found.",
 		Action:  ActionDone, Reason: "chat room already gone", Doc: docPage404 + " (the chat room does not exist)"},
+	{Name: "404-room-gone-remove", Status: "404", Code: "service_resource_not_found", Types: []string{typeRemoveRoomMembers},
+		Message: "Service resource not found.",
+		Action:  ActionDone, Reason: "chat room gone: no user is in it", Doc: docPage404 + " (the chat room does not exist)"},
 	{Name: "200-room-delete-refused", Status: "200", Code: "success_false", Types: []string{typeDeleteRoom},
 		Action: ActionRetry, Class: ClassTransient, Reason: "chat room not deleted (data.success false)", Doc: docRooms + " (200 response data)"},
 	{Name: "200-room-add-not-listed", Status: "200", Code: "not_in_newmembers", Types: []string{typeAddRoomMembers},

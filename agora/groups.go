@@ -156,7 +156,13 @@ func (c *Client) RemoveGroupMembers(ctx context.Context, tok Token, groupID stri
 	for i, u := range usernames {
 		segs[i] = url.PathEscape(u) // escapes ',' too, so only ours separate users
 	}
-	path := groupPath(groupID) + "/users/" + strings.Join(segs, ",")
+	return c.removeMembers(ctx, tok, groupPath(groupID)+"/users/"+strings.Join(segs, ","), usernames)
+}
+
+// removeMembers makes a member removal (of a group or a chat room: the
+// answers have one shape) with DELETE path and gives each of usernames
+// exactly one outcome.
+func (c *Client) removeMembers(ctx context.Context, tok Token, path string, usernames []string) (RemoveMembersResult, error) {
 	var out struct {
 		Data json.RawMessage `json:"data"`
 	}

@@ -95,7 +95,7 @@ func (w *Worker) done(ctx context.Context, r run, outcome Outcome) {
 	if w.finished != nil {
 		w.finished(r.id)
 	}
-	w.finisher.note(r, outcome)
+	w.finisher.note(r, outcome, resultOf(ctx))
 }
 
 // DecisionError carries a policy.Decision from the handler back to the

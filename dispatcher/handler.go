@@ -56,6 +56,7 @@ func newRun(ctx context.Context, t *asynq.Task) run {
 // ProcessTask implements asynq.Handler.
 func (h taskHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 	r := newRun(ctx, t)
+	ctx = withResultSink(ctx, resultSink{rw: t.ResultWriter(), logger: h.w.logger, r: r})
 	if h.w.alreadyDelivered(ctx, r) {
 		return nil
 	}
@@ -229,6 +230,9 @@ func callFor(api *agora.Client, p tasks.Payload, taskID string) (call, error) {
 		return func(ctx context.Context, tok agora.Token) ([]itemFailure, error) {
 			return nil, api.RestCall(ctx, tok, p)
 		}, nil
+	}
+	if c := chatroomCall(api, p); c != nil {
+		return c, nil
 	}
 	return nil, fmt.Errorf("dispatcher: no provider call for %s payload %T", typ, p)
 }

@@ -225,10 +225,10 @@ func newFinisher(rdb redis.UniversalClient, logger *slog.Logger, ttl time.Durati
 
 // note queues a finished task; it never blocks. A task that finds the
 // queue full gets no marker, and its failure state expires by itself.
-func (f *finisher) note(r run, outcome Outcome) {
+func (f *finisher) note(r run, outcome Outcome, result string) {
 	t := finishedTask{id: r.id}
 	if f.ttl > 0 {
-		t.marker = taskstatus.Marker{Digest: runDigest(r), Outcome: string(outcome), At: time.Now()}
+		t.marker = taskstatus.Marker{Digest: runDigest(r), Outcome: string(outcome), At: time.Now(), Result: result}
 	}
 	select {
 	case f.tasks <- t:

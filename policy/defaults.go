@@ -45,6 +45,19 @@ const (
 	typeTransferOwner = "group:owner:transfer"
 	typeRecall        = "message:recall"
 	typeUpdateGroup   = "group:update"
+
+	typeDeleteRoom        = "chatroom:delete"
+	typeAddRoomMembers    = "chatroom:members:add"
+	typeRemoveRoomMembers = "chatroom:members:remove"
+)
+
+// Chat room pages (the Agora pages under api-ref/im/chatroom-management
+// document the same calls).
+const (
+	docRooms       = "https://doc.easemob.com/document/server-side/chatroom_manage.html"
+	docRoomAdd     = "https://doc.easemob.com/document/server-side/chatroom_member_add_batch.html"
+	docRoomRemove  = "https://doc.easemob.com/document/server-side/chatroom_member_remove_batch.html"
+	docRoomRefused = docRoomRemove + " (200 response data)"
 )
 
 // defaultRules is the table chatq ships: one row per documented case. Rows that
@@ -308,6 +321,35 @@ var defaultRules = []Rule{
 		Action: ActionRetry, Class: ClassTransient, Reason: "token endpoint server error", Doc: docPage5xx},
 	{Name: "token-network", Status: "network", Token: true,
 		Action: ActionRetry, Class: ClassTransient, Reason: "token endpoint unreachable", Doc: docErrors + ": retry on timeout"},
+
+	// Chat rooms (issue #12). A room that is gone is deleted, and no user is
+	// in it; a user not in the room is removed. The provider counts a user
+	// already in the room as added (docRoomAdd), so one left out of
+	// newmembers was not added: retried. Room membership is volatile (users
+	// leave a room once offline), so a full room is retried slowly.
+	{Name: "404-room-already-gone", Status: "404", Code: "service_resource_not_found", Types: []string{typeDeleteRoom},
+		Message: "Service resource not found.",
+		Action:  ActionDone, Reason: "chat room already gone", Doc: docPage404 + " (the chat room does not exist)"},
+	{Name: "404-room-gone-remove", Status: "404", Code: "service_resource_not_found", Types: []string{typeRemoveRoomMembers},
+		Message: "Service resource not found.",
+		Action:  ActionDone, Reason: "chat room gone: no user is in it", Doc: docPage404 + " (the chat room does not exist)"},
+	{Name: "200-room-delete-refused", Status: "200", Code: "success_false", Types: []string{typeDeleteRoom},
+		Action: ActionRetry, Class: ClassTransient, Reason: "chat room not deleted (data.success false)", Doc: docRooms + " (200 response data)"},
+	{Name: "200-room-add-not-listed", Status: "200", Code: "not_in_newmembers", Types: []string{typeAddRoomMembers},
+		Action: ActionRetry, Class: ClassTransient, Reason: "member not in data.newmembers (not added)", Doc: docRoomAdd + " (200 response data)"},
+	{Name: "200-room-remove-not-member", Status: "200", Code: "result_false", Types: []string{typeRemoveRoomMembers},
+		Message: "user: {username} doesn't exist in group: {chatroom_id}",
+		Action:  ActionDone, Reason: "user already not in chat room", Doc: docRoomRefused + ", the documented reason"},
+	{Name: "200-room-remove-refused", Status: "200", Code: "result_false", Types: []string{typeRemoveRoomMembers},
+		Action: ActionRetry, Class: ClassTransient, Reason: "member not removed (result false)", Doc: docRoomRefused},
+	{Name: "200-room-remove-no-result", Status: "200", Code: "no_result", Types: []string{typeRemoveRoomMembers},
+		Action: ActionRetry, Class: ClassTransient, Reason: "no result for the member in the answer", Doc: docRoomRefused},
+	{Name: "403-room-remove-not-member", Status: "403", Code: "forbidden_op", Types: []string{typeRemoveRoomMembers},
+		Message: "user: {username} doesn't exist in group: {chatroom_id}",
+		Action:  ActionDone, Reason: "user already not in chat room", Doc: docRoomRemove + " (one user not in the room is an error; the batch reason's wording)"},
+	{Name: "403-room-full", Status: "403", Code: "forbidden_op", Types: []string{typeAddRoomMembers},
+		Message: "chatroom {chatroom_id} is full",
+		Action:  ActionRetry, Class: ClassSlow, Reason: "chat room full (members leave when offline)", Doc: docRoomAdd + " (maxusers; wording as the sandbox plays it, not printed by the provider)"},
 }
 
 // DefaultRules returns a copy of the rows chatq ships, in table order.

@@ -23,6 +23,10 @@
 //	recall_message  POST   /{org}/{app}/messages/msg_recall
 //	add_members     POST   /{org}/{app}/chatgroups/{group}/users[/{user}]
 //	remove_members  DELETE /{org}/{app}/chatgroups/{group}/users/{u1,u2,...}
+//	create_chatroom          POST   /{org}/{app}/chatrooms          (answer data.id)
+//	delete_chatroom          DELETE /{org}/{app}/chatrooms/{room}
+//	add_chatroom_members     POST   /{org}/{app}/chatrooms/{room}/users[/{user}]
+//	remove_chatroom_members  DELETE /{org}/{app}/chatrooms/{room}/users/{u1,u2,...}  (<= 100)
 //	other           anything else under a provider path (answered 500 or 405)
 //
 // The path is read as HTTP servers and proxies read it before routing:

@@ -55,7 +55,8 @@ type Fault struct {
 	// body) the user is listed in data[] with its reason as
 	// registerUserFailReason; on add_members (several users) it is left
 	// out of data.newmembers; on remove_members (several users) its row
-	// has result false and the reason. None of them is applied. Other
+	// has result false and the reason; add_chatroom_members and
+	// remove_chatroom_members alike. None of them is applied. Other
 	// calls ignore it. A fault with only ItemReasons lets the call through.
 	ItemReasons map[string]string `json:"item_reasons,omitempty"`
 	// DropAfter processes the call as usual, then closes the connection
@@ -67,7 +68,8 @@ type Fault struct {
 	// and changes nothing: delete_group data.success false, transfer_owner
 	// data.newowner false, add_members for one user data.result false,
 	// update_group every field false, recall_message "internal error"
-	// (Agora's 200 failure list; Easemob's 500). Other endpoints ignore it.
+	// (Agora's 200 failure list; Easemob's 500), delete_chatroom
+	// data.success false. Other endpoints ignore it.
 	Refuse bool `json:"refuse,omitempty"`
 }
 

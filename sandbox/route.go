@@ -22,6 +22,11 @@ const (
 	// EndpointUpdateGroup is PUT chatgroups/{g} without "newowner" (a PUT
 	// with it is transfer_owner).
 	EndpointUpdateGroup = "update_group"
+	// The chat room endpoints (issue #12).
+	EndpointCreateRoom        = "create_chatroom"
+	EndpointDeleteRoom        = "delete_chatroom"
+	EndpointAddRoomMembers    = "add_chatroom_members"
+	EndpointRemoveRoomMembers = "remove_chatroom_members"
 	// EndpointOther counts provider-path calls that match no endpoint: an
 	// unknown path or a known path with the wrong method.
 	EndpointOther = "other"
@@ -31,7 +36,9 @@ const (
 var Endpoints = []string{
 	EndpointToken, EndpointSendMessage, EndpointRegisterUser, EndpointCreateGroup,
 	EndpointDeleteGroup, EndpointAddMembers, EndpointRemoveMembers, EndpointTransferOwner,
-	EndpointRecallMessage, EndpointUpdateGroup, EndpointOther,
+	EndpointRecallMessage, EndpointUpdateGroup,
+	EndpointCreateRoom, EndpointDeleteRoom, EndpointAddRoomMembers, EndpointRemoveRoomMembers,
+	EndpointOther,
 }
 
 type routeStatus int
@@ -70,6 +77,11 @@ var patterns = []pattern{
 	{[]string{"chatgroups", "*", "users"}, map[string]string{http.MethodPost: EndpointAddMembers}},
 	{[]string{"chatgroups", "*", "users", "*"}, map[string]string{
 		http.MethodPost: EndpointAddMembers, http.MethodDelete: EndpointRemoveMembers}},
+	{[]string{"chatrooms"}, map[string]string{http.MethodPost: EndpointCreateRoom}},
+	{[]string{"chatrooms", "*"}, map[string]string{http.MethodDelete: EndpointDeleteRoom}},
+	{[]string{"chatrooms", "*", "users"}, map[string]string{http.MethodPost: EndpointAddRoomMembers}},
+	{[]string{"chatrooms", "*", "users", "*"}, map[string]string{
+		http.MethodPost: EndpointAddRoomMembers, http.MethodDelete: EndpointRemoveRoomMembers}},
 }
 
 // parseRoute splits the raw (escaped) path into org, app and the rest, as

@@ -252,6 +252,21 @@ func (s *Server) handle(c *call) (any, *apiError) {
 	case EndpointUpdateGroup:
 		return s.updateGroup(c)
 	}
+	return s.handleRoom(c)
+}
+
+// handleRoom dispatches the chat room endpoints.
+func (s *Server) handleRoom(c *call) (any, *apiError) {
+	switch c.rt.endpoint {
+	case EndpointCreateRoom:
+		return s.createRoom(c)
+	case EndpointDeleteRoom:
+		return s.deleteRoom(c)
+	case EndpointAddRoomMembers:
+		return s.addRoomMembers(c)
+	case EndpointRemoveRoomMembers:
+		return s.removeRoomMembers(c)
+	}
 	return nil, errUnknownPath
 }
 

@@ -63,14 +63,15 @@ type group struct {
 type state struct {
 	users    map[string]user
 	groups   map[string]*group
+	rooms    map[string]*room
 	tokens   map[string]time.Time // token -> expiry
 	messages []Message
 	sent     map[string]sentMessage // message id -> what a recall checks (recall.go)
 }
 
 func newState() *state {
-	return &state{users: map[string]user{}, groups: map[string]*group{}, tokens: map[string]time.Time{},
-		sent: map[string]sentMessage{}}
+	return &state{users: map[string]user{}, groups: map[string]*group{}, rooms: map[string]*room{},
+		tokens: map[string]time.Time{}, sent: map[string]sentMessage{}}
 }
 
 func (st *state) addUser(name string, now time.Time) user {

@@ -52,7 +52,7 @@ func TestDecode_errors(t *testing.T) {
 		wantField string
 		wantRule  string
 	}{
-		{name: "unknown type", taskType: "message:sent", payload: `{}`, wantField: "type", wantRule: `unknown task type "message:sent"; want one of group:create, group:delete, group:members:add`},
+		{name: "unknown type", taskType: "message:sent", payload: `{}`, wantField: "type", wantRule: `unknown task type "message:sent"; want one of chatroom:create, chatroom:delete, chatroom:members:add`},
 		{name: "empty type", taskType: "", payload: `{}`, wantField: "type", wantRule: "is required"},
 		{name: "empty payload", taskType: TypeDeleteGroup, payload: ``, wantType: TypeDeleteGroup, wantField: "payload", wantRule: "must not be empty"},
 		{name: "blank payload", taskType: TypeDeleteGroup, payload: " \n", wantType: TypeDeleteGroup, wantField: "payload", wantRule: "must not be empty"},

@@ -11,6 +11,7 @@ func TestTypes(t *testing.T) {
 	t.Parallel()
 
 	want := []string{
+		"chatroom:create", "chatroom:delete", "chatroom:members:add", "chatroom:members:remove",
 		"group:create", "group:delete", "group:members:add", "group:members:remove",
 		"group:owner:transfer", "group:update", "message:recall", "message:send", "rest:call", "user:register",
 	}

@@ -26,11 +26,19 @@ type Marker struct {
 	Digest  string
 	Outcome string // OutcomeDelivered or OutcomeDone; "" for a marker written before issue #14
 	At      time.Time
+	// Result is what the provider made, as compact JSON ({"id":"…"} of a
+	// chatroom:create, issue #12); "" for most tasks.
+	Result string
 }
 
-// String encodes the marker as "<digest> <outcome> <unix ms>".
+// String encodes the marker as "<digest> <outcome> <unix ms>", then
+// " <result>" when there is one.
 func (m Marker) String() string {
-	return m.Digest + " " + m.Outcome + " " + strconv.FormatInt(m.At.UnixMilli(), 10)
+	s := m.Digest + " " + m.Outcome + " " + strconv.FormatInt(m.At.UnixMilli(), 10)
+	if m.Result != "" {
+		s += " " + m.Result
+	}
+	return s
 }
 
 // ParseMarker decodes a marker value; a value of a digest alone (the
@@ -46,6 +54,9 @@ func ParseMarker(v string) Marker {
 		if ms, err := strconv.ParseInt(f[2], 10, 64); err == nil {
 			m.At = time.UnixMilli(ms)
 		}
+	}
+	if len(f) > 3 {
+		m.Result = strings.Join(f[3:], " ")
 	}
 	return m
 }

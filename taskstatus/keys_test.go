@@ -17,6 +17,8 @@ func TestParseMarker(t *testing.T) {
 	}{
 		{name: "with outcome", value: Marker{Digest: "abc", Outcome: OutcomeDone, At: at}.String(),
 			want: Marker{Digest: "abc", Outcome: OutcomeDone, At: at}},
+		{name: "with a result", value: Marker{Digest: "abc", Outcome: OutcomeDelivered, At: at, Result: `{"id":"262144"}`}.String(),
+			want: Marker{Digest: "abc", Outcome: OutcomeDelivered, At: at, Result: `{"id":"262144"}`}},
 		{name: "digest alone, before issue #14", value: "abc", want: Marker{Digest: "abc"}},
 		{name: "empty", value: "", want: Marker{}},
 	}

@@ -2,6 +2,7 @@ package taskstatus
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -127,6 +128,9 @@ func (r *Reader) archived(ctx context.Context, st Status, info *asynq.TaskInfo) 
 }
 
 func (r *Reader) completed(ctx context.Context, st Status, info *asynq.TaskInfo) (Status, error) {
+	if len(info.Result) > 0 {
+		st.Result = json.RawMessage(info.Result)
+	}
 	m, found, err := r.waitMarker(ctx, st.ID)
 	if err != nil {
 		return Status{}, err
@@ -208,6 +212,9 @@ func (r *Reader) deadLetter(ctx context.Context, id string) (deadletter.Record, 
 
 func fromMarker(st Status, m Marker) Status {
 	st.State, st.FinishedAt = StateDelivered, timePtr(m.At)
+	if m.Result != "" && json.Valid([]byte(m.Result)) {
+		st.Result = json.RawMessage(m.Result)
+	}
 	switch m.Outcome {
 	case OutcomeDone:
 		st.State = StateDone

@@ -1,6 +1,9 @@
 package taskstatus
 
-import "time"
+import (
+	"encoding/json"
+	"time"
+)
 
 // States a task can be in, as Status.State.
 const (
@@ -36,6 +39,11 @@ type Status struct {
 	LastError string `json:"last_error,omitempty"`
 	// FinishedAt is when a delivered or done task ended, when known.
 	FinishedAt *time.Time `json:"finished_at,omitempty"`
+	// Result is what the provider made for a delivered task, as the
+	// worker recorded it: {"id":"…"} for a chatroom:create (the provider
+	// assigns room ids). Kept with the delivered marker, and while asynq
+	// retains the completed task.
+	Result json.RawMessage `json:"result,omitempty"`
 	// DeadLetter says why a dead-lettered or expired task was given up.
 	DeadLetter *DeadLetter `json:"dead_letter,omitempty"`
 	// Detail is one human line about what is not known.

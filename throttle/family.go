@@ -30,16 +30,20 @@ const (
 	// Rest is every rest:call: the calls have no family chatq knows, so
 	// they share one, at the default 100 calls/s of most APIs.
 	Rest Family = "rest"
+	// Rooms is every /chatrooms call. Room creation is documented at
+	// 50 calls/s and the member calls at 100; one family takes the lower
+	// limit, so no room call can exceed what its own API allows.
+	Rooms Family = "chatrooms"
 )
 
 // Families lists the families in display order.
-var Families = []Family{MessagesUsers, MessagesGroups, MessagesRooms, Users, Groups, MessagesRecall, Rest}
+var Families = []Family{MessagesUsers, MessagesGroups, MessagesRooms, Users, Groups, Rooms, MessagesRecall, Rest}
 
 // DefaultLimits returns the documented limits in calls per second.
 func DefaultLimits() map[Family]float64 {
 	return map[Family]float64{
 		MessagesUsers: 100, MessagesGroups: 20, MessagesRooms: 100, Users: 100, Groups: 100,
-		MessagesRecall: 100, Rest: 100,
+		Rooms: 50, MessagesRecall: 100, Rest: 100,
 	}
 }
 
@@ -64,6 +68,8 @@ func FamilyFor(taskType, target string) Family {
 		return MessagesRecall
 	case taskType == "rest:call":
 		return Rest
+	case strings.HasPrefix(taskType, "chatroom:"):
+		return Rooms
 	}
 	return ""
 }

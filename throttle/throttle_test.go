@@ -317,6 +317,7 @@ func TestParseLimits(t *testing.T) {
 	require.Equal(t, 5.0, got[throttle.MessagesGroups])
 	require.Equal(t, 0.0, got[throttle.Users])
 	require.Equal(t, 100.0, got[throttle.MessagesUsers])
+	require.Equal(t, 50.0, got[throttle.Rooms], "room creation's documented 50/s")
 	_, err = throttle.ParseLimits(map[string]float64{"messages": 5})
 	require.ErrorContains(t, err, `unknown family "messages"`)
 }
@@ -332,6 +333,8 @@ func TestFamilyFor(t *testing.T) {
 		{"message:send", "chatrooms", throttle.MessagesRooms},
 		{"user:register", "", throttle.Users},
 		{"group:members:add", "", throttle.Groups},
+		{"chatroom:create", "", throttle.Rooms},
+		{"chatroom:members:remove", "", throttle.Rooms},
 		{"nope", "", ""},
 	} {
 		require.Equal(t, tc.want, throttle.FamilyFor(tc.typ, tc.target), "%s %s", tc.typ, tc.target)

@@ -32,7 +32,7 @@ func (pc payloadCommand) command(env Env, o *enqueueOpts) *cobra.Command {
 }
 
 func payloadCommands() []payloadCommand {
-	return []payloadCommand{
+	return append([]payloadCommand{
 		{"message", "Send a message", tasks.TypeSendMessage, bindMessage},
 		{"register-user", "Register users", tasks.TypeRegisterUser, bindRegister},
 		{"group-create", "Create a chat group", tasks.TypeCreateGroup, bindGroupCreate},
@@ -43,7 +43,7 @@ func payloadCommands() []payloadCommand {
 		{"message-recall", "Recall a sent message", tasks.TypeRecallMessage, bindRecall},
 		{"group-update", "Modify a chat group's information", tasks.TypeUpdateGroup, bindGroupUpdate},
 		{"rest-call", "Make any other documented write of the REST API", tasks.TypeRestCall, bindRestCall},
-	}
+	}, chatroomCommands()...)
 }
 
 func bindMessage(cmd *cobra.Command) func() (any, error) {

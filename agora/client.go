@@ -162,6 +162,7 @@ type request struct {
 	path   string // escaped, without the /org/app prefix: "/chatgroups/g1"
 	token  Token  // zero: no Authorization header
 	body   any    // nil: no body
+	form   string // a form-urlencoded body instead of body ("": none)
 	out    any    // nil: a 2xx body is discarded
 	secret string // besides the token, text scrubbed from provider error text
 }
@@ -194,7 +195,11 @@ func (c *Client) newRequest(ctx context.Context, r request) (*http.Request, erro
 		return nil, err
 	}
 	var body io.Reader
-	if r.body != nil {
+	contentType := "application/json"
+	if r.form != "" {
+		// The user-attributes call takes a form, not JSON (user:metadata:set).
+		body, contentType = strings.NewReader(r.form), "application/x-www-form-urlencoded"
+	} else if r.body != nil {
 		b, err := json.Marshal(r.body)
 		if err != nil {
 			return nil, fmt.Errorf("encoding request body: %w: %w", ErrInvalidInput, err)
@@ -206,7 +211,7 @@ func (c *Client) newRequest(ctx context.Context, r request) (*http.Request, erro
 		return nil, fmt.Errorf("building request: %w: %w", ErrInvalidInput, err)
 	}
 	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Content-Type", contentType)
 	}
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", c.userAgent)

@@ -11,7 +11,9 @@ func TestTypes(t *testing.T) {
 
 	want := []string{
 		"group:create", "group:delete", "group:members:add", "group:members:remove",
-		"group:owner:transfer", "message:send", "user:register",
+		"group:owner:transfer", "message:send",
+		"user:activate", "user:deactivate", "user:delete", "user:disconnect", "user:metadata:set", "user:mute",
+		"user:register",
 	}
 	require.Equal(t, want, Types())
 
@@ -34,6 +36,12 @@ func TestQueueFor(t *testing.T) {
 		{TypeAddGroupMembers, QueueGroups},
 		{TypeRemoveGroupMembers, QueueGroups},
 		{TypeTransferGroupOwner, QueueGroups},
+		{TypeDeleteUser, QueueUsers},
+		{TypeSetUserMetadata, QueueUsers},
+		{TypeDeactivateUser, QueueUsers},
+		{TypeActivateUser, QueueUsers},
+		{TypeDisconnectUser, QueueUsers},
+		{TypeMuteUser, QueueUsers},
 		{"", ""},
 		{"message:sent", ""},
 	}

@@ -212,6 +212,9 @@ func callFor(api *agora.Client, p tasks.Payload, taskID string) (call, error) {
 			return nil, api.TransferGroupOwner(ctx, tok, p.GroupID, p.NewOwner)
 		}, nil
 	}
+	if c := userAdminCall(api, p); c != nil {
+		return c, nil
+	}
 	return nil, fmt.Errorf("dispatcher: no provider call for %s payload %T", typ, p)
 }
 

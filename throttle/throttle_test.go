@@ -331,6 +331,9 @@ func TestFamilyFor(t *testing.T) {
 		{"message:send", "chatgroups", throttle.MessagesGroups},
 		{"message:send", "chatrooms", throttle.MessagesRooms},
 		{"user:register", "", throttle.Users},
+		{"user:delete", "", throttle.Users},
+		{"user:metadata:set", "", throttle.Users},
+		{"user:mute", "", throttle.Users},
 		{"group:members:add", "", throttle.Groups},
 		{"nope", "", ""},
 	} {

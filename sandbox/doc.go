@@ -99,7 +99,16 @@
 // … already exists!") and is an undocumented field under agora. Both
 // answer an undocumented group-create field with 400 invalid_parameter
 // "Some of [field] are not valid fields." and a message over
-// MaxMessageBytes (5 KB) with 400. A part
+// MaxMessageBytes (5 KB) with 400. User management (accounts.go): a
+// deactivated user is offline and cannot log in (Server.SetOnline stands
+// for a login) until activated; messages to it are still accepted, as
+// Easemob's ban page documents. A missing user answers 404
+// service_resource_not_found, except a delete under easemob (400
+// management "User with id null does not exist in app …") and a global
+// mute under easemob (400 required_property_not_found); a disconnect of a
+// user with no connection answers data.result false under easemob and true
+// under agora ("only displayed as true"); attributes are a form body,
+// merged per user, at most 2 KB (403 FORBIDDEN). A part
 // that does not start with key= (a key is lower-case letters and "_")
 // continues the previous value, so messages and raw bodies may contain commas.
 //

@@ -65,8 +65,10 @@ type Fault struct {
 	DropAfter bool `json:"drop_after,omitempty"`
 	// Refuse answers the call with the endpoint's documented negative 200
 	// and changes nothing: delete_group data.success false, transfer_owner
-	// data.newowner false, add_members for one user data.result false.
-	// Other endpoints ignore it.
+	// data.newowner false, add_members for one user data.result false,
+	// deactivate_user the entity still activated, disconnect_user
+	// data.result false, mute_user data.result "fail", set_user_metadata
+	// data without the keys. Other endpoints ignore it.
 	Refuse bool `json:"refuse,omitempty"`
 }
 

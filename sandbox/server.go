@@ -213,7 +213,7 @@ func (s *Server) precheck(c *call, readErr error) *apiError {
 			return e
 		}
 	}
-	if len(c.body) > 0 && !isJSON(c.r.Header.Get("Content-Type")) {
+	if len(c.body) > 0 && !hasMediaType(c.r.Header.Get("Content-Type"), mediaTypeFor(rt.endpoint)) {
 		return errUnsupportedMedia
 	}
 	return nil
@@ -238,6 +238,9 @@ func (s *Server) handle(c *call) (any, *apiError) {
 		return s.removeMembers(c)
 	case EndpointTransferOwner:
 		return s.transferOwner(c)
+	}
+	if v, e, ok := s.handleAccount(c); ok {
+		return v, e
 	}
 	return nil, errUnknownPath
 }

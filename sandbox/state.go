@@ -62,6 +62,7 @@ type state struct {
 	groups   map[string]*group
 	tokens   map[string]time.Time // token -> expiry
 	messages []Message
+	accounts map[string]*account // user-management state (accounts.go); nil until used
 }
 
 func newState() *state {

@@ -40,6 +40,12 @@ func payloadCommands() []payloadCommand {
 		{"members-add", "Add members to a group", tasks.TypeAddGroupMembers, bindMembers(true)},
 		{"members-remove", "Remove members from a group", tasks.TypeRemoveGroupMembers, bindMembers(false)},
 		{"owner-transfer", "Transfer group ownership", tasks.TypeTransferGroupOwner, bindOwnerTransfer},
+		{"user-delete", "Delete a user", tasks.TypeDeleteUser, bindUsername(userDelete)},
+		{"user-metadata-set", "Set a user's attributes", tasks.TypeSetUserMetadata, bindUserMetadata},
+		{"user-deactivate", "Ban a user", tasks.TypeDeactivateUser, bindUsername(userDeactivate)},
+		{"user-activate", "Lift a user's ban", tasks.TypeActivateUser, bindUsername(userActivate)},
+		{"user-disconnect", "Force a user offline", tasks.TypeDisconnectUser, bindUsername(userDisconnect)},
+		{"user-mute", "Mute a user globally", tasks.TypeMuteUser, bindUserMute},
 	}
 }
 

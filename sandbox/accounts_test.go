@@ -222,3 +222,40 @@ func TestServer_userAdminRefuse(t *testing.T) {
 	u, _ := b.srv.User("alice")
 	require.Equal(t, sandbox.User{Name: "alice", Online: true, Metadata: map[string]string{}, Muted: map[string]int64{}}, u)
 }
+
+// TestServer_userToken: under easemob a user token (grant_type inherit,
+// with an app token) logs the user in; a deactivated user gets none, as
+// Easemob's user-token page documents, until activated.
+func TestServer_userToken(t *testing.T) {
+	t.Parallel()
+	b := setup(t, sandbox.Config{Dialect: sandbox.DialectEasemob})
+	b.srv.SeedUsers("alice")
+	tok := b.token(t)
+	userToken := func() response {
+		return b.do(t, http.MethodPost, "/org/app/token", tok, `{"grant_type":"inherit","username":"alice","autoCreateUser":false}`)
+	}
+	var out struct {
+		AccessToken string `json:"access_token"`
+		User        struct {
+			Username  string `json:"username"`
+			Activated bool   `json:"activated"`
+		} `json:"user"`
+	}
+	requireOK(t, userToken(), &out)
+	require.NotEmpty(t, out.AccessToken)
+	require.Equal(t, "alice", out.User.Username)
+	u, _ := b.srv.User("alice")
+	require.True(t, u.Online, "logged in")
+	resp := b.do(t, http.MethodPost, "/org/app/users/alice/activate", out.AccessToken, "")
+	require.Equal(t, http.StatusUnauthorized, resp.status, "a user token is no app token")
+
+	requireOK(t, b.do(t, http.MethodPost, "/org/app/users/alice/deactivate", tok, ""), &map[string]any{})
+	requireAPIError(t, userToken(), http.StatusBadRequest, "invalid_grant", "user not activated")
+	requireOK(t, b.do(t, http.MethodPost, "/org/app/users/alice/activate", tok, ""), &map[string]any{})
+	requireOK(t, userToken(), &out)
+
+	requireAPIError(t, b.do(t, http.MethodPost, "/org/app/token", tok, `{"grant_type":"inherit","username":"ghost"}`),
+		http.StatusNotFound, "invalid_grant", "user not found")
+	requireAPIError(t, b.do(t, http.MethodPost, "/org/app/token", "", `{"grant_type":"inherit","username":"alice"}`),
+		http.StatusUnauthorized, "unauthorized", "Unable to authenticate due to expired access token.")
+}

@@ -101,7 +101,9 @@
 // "Some of [field] are not valid fields." and a message over
 // MaxMessageBytes (5 KB) with 400. User management (accounts.go): a
 // deactivated user is offline and cannot log in (Server.SetOnline stands
-// for a login) until activated; messages to it are still accepted, as
+// for a login; under easemob a user token, POST /token with grant_type
+// "inherit", is one too, and a deactivated user gets 400 invalid_grant
+// "user not activated") until activated; messages to it are accepted, as
 // Easemob's ban page documents. A missing user answers 404
 // service_resource_not_found, except a delete under easemob (400
 // management "User with id null does not exist in app …") and a global

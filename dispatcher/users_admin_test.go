@@ -74,6 +74,9 @@ var userAdminCases = []userAdminCase{
 			}
 			return oneDone, "404-user-already-deleted"
 		}},
+	{name: "delete missing, other wording, is done", user: "ua-del-gone2", payload: deleteUser,
+		fault: &sandbox.Fault{Endpoint: sandbox.EndpointDeleteUser, Status: 404, Code: "service_resource_not_found", Message: "user ua-del-gone2 not found"},
+		want:  same(oneDone, "404-user-already-deleted-any-message")},
 	{name: "delete 503 retried", user: "ua-del-503", prepare: seeded, payload: deleteUser,
 		fault: &sandbox.Fault{Endpoint: sandbox.EndpointDeleteUser, Status: 503, Times: 1}, want: same(retried, "503")},
 	{name: "delete invalid request dead", user: "ua-del-400", prepare: seeded, payload: deleteUser,
@@ -162,6 +165,17 @@ var userAdminCases = []userAdminCase{
 	{name: "metadata server failure retried", user: "ua-md-500", prepare: seeded, payload: setMetadata,
 		fault: &sandbox.Fault{Endpoint: sandbox.EndpointSetMetadata, Status: 500, Code: "INTERNAL_SERVER_ERROR", Message: "update metadata failed", Times: 1},
 		want:  same(retried, "500-metadata-update-failed")},
+	{name: "metadata not enabled dead", user: "ua-md-off", prepare: seeded, payload: setMetadata,
+		fault: &sandbox.Fault{Endpoint: sandbox.EndpointSetMetadata, Status: 403, Code: "FORBIDDEN", Message: "org#app user metadata service not allow"},
+		want:  same(oneDead, "403-metadata-not-enabled")},
+	{name: "metadata column size dead", user: "ua-md-col", prepare: seeded, payload: setMetadata,
+		fault: &sandbox.Fault{Endpoint: sandbox.EndpointSetMetadata, Status: 403, Code: "FORBIDDEN",
+			Message: "size of metadata for this single user exceeds the current mysql column size, 300Bytes"},
+		want: same(oneDead, "403-metadata-column-size")},
+	{name: "metadata app quota dead", user: "ua-md-app", prepare: seeded, payload: setMetadata,
+		fault: &sandbox.Fault{Endpoint: sandbox.EndpointSetMetadata, Status: 403, Code: "FORBIDDEN",
+			Message: "total size of user metadata for this app exceeds the user defined limit, 10737418240Bytes"},
+		want: same(oneDead, "403-metadata-app-limit")},
 	{name: "metadata over the user's 2 KB dead", user: "ua-md-full", prepare: seeded,
 		payload: func(u string) tasks.Payload {
 			return tasks.SetUserMetadata{Username: u, Metadata: map[string]string{"ext": strings.Repeat("x", 2000)}}

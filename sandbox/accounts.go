@@ -430,3 +430,25 @@ func (s *Server) issueUserToken(c *call) (any, *apiError) {
 	return userTokenResponse{AccessToken: newToken(), ExpiresIn: int64(ttl / time.Second),
 		User: userEntity{UUID: u.uuid, Type: "user", Created: u.created, Modified: u.created, Username: req.Username, Activated: true}}, nil
 }
+
+func (s *Server) adminUser(w http.ResponseWriter, r *http.Request) {
+	u, ok := s.User(r.PathValue("name"))
+	if !ok {
+		writeAdminError(w, http.StatusNotFound, "no user "+r.PathValue("name"))
+		return
+	}
+	writeAdminJSON(w, http.StatusOK, u)
+}
+
+func (s *Server) adminOnline(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	if len(s.SetOnline(name)) == 1 {
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	if _, ok := s.User(name); !ok {
+		writeAdminError(w, http.StatusNotFound, "no user "+name)
+		return
+	}
+	writeAdminError(w, http.StatusConflict, "user "+name+" is deactivated and cannot log in")
+}

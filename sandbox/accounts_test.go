@@ -259,3 +259,21 @@ func TestServer_userToken(t *testing.T) {
 	requireAPIError(t, b.do(t, http.MethodPost, "/org/app/token", "", `{"grant_type":"inherit","username":"alice"}`),
 		http.StatusUnauthorized, "unauthorized", "Unable to authenticate due to expired access token.")
 }
+
+// TestServer_adminUsers: the admin API shows a user's state and logs a
+// user in, refusing a deactivated one.
+func TestServer_adminUsers(t *testing.T) {
+	t.Parallel()
+	b := setup(t, sandbox.Config{})
+	b.srv.SeedUsers("alice")
+	require.Equal(t, http.StatusNoContent, b.do(t, http.MethodPost, "/_sandbox/users/alice/online", "", "").status)
+	var u sandbox.User
+	requireOK(t, b.do(t, http.MethodGet, "/_sandbox/users/alice", "", ""), &u)
+	require.True(t, u.Online)
+	requireOK(t, b.do(t, http.MethodPost, "/org/app/users/alice/deactivate", b.token(t), ""), &map[string]any{})
+	require.Equal(t, http.StatusConflict, b.do(t, http.MethodPost, "/_sandbox/users/alice/online", "", "").status)
+	requireOK(t, b.do(t, http.MethodGet, "/_sandbox/users/alice", "", ""), &u)
+	require.Equal(t, sandbox.User{Name: "alice", Deactivated: true, Metadata: map[string]string{}, Muted: map[string]int64{}}, u)
+	require.Equal(t, http.StatusNotFound, b.do(t, http.MethodGet, "/_sandbox/users/ghost", "", "").status)
+	require.Equal(t, http.StatusNotFound, b.do(t, http.MethodPost, "/_sandbox/users/ghost/online", "", "").status)
+}

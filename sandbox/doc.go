@@ -67,6 +67,8 @@
 //	POST   /_sandbox/reset          drop all state, faults and stats
 //	GET    /_sandbox/messages       delivered messages, in order
 //	POST   /_sandbox/users          {"usernames":[...]} creates users directly
+//	GET    /_sandbox/users/{name}   JSON User (deactivated, online, attributes, mutes), or 404
+//	POST   /_sandbox/users/{name}/online  logs the user in (409 when deactivated, 404 when unknown)
 //	POST   /_sandbox/groups         {"id","owner","members"} creates a group directly
 //	GET    /_sandbox/groups/{id}    JSON Group, or 404
 //

@@ -76,3 +76,28 @@ func TestPolicy_ExplainKnowsTheUserTypes(t *testing.T) {
 		})
 	}
 }
+
+// TestEnqueue_UserLines: JSON lines of the user-management types go
+// through tasks.Decode like any other: strict fields, the users queue.
+func TestEnqueue_UserLines(t *testing.T) {
+	db := redistest.New(t)
+	t.Setenv("CHATQ_REDIS_URL", db.URL)
+	lines := `{"type":"user:mute","payload":{"username":"alice","chatroom":-1}}
+{"type":"user:metadata:set","payload":{"username":"alice","metadata":{"sign":"hi"}}}
+`
+	code, stdout, stderr := run(t, lines, "enqueue", "-f", "-")
+	require.Equal(t, ExitOK, code, stderr)
+	ids := strings.Fields(stdout)
+	require.Len(t, ids, 2)
+	insp := asynq.NewInspector(db.Opt)
+	t.Cleanup(func() { _ = insp.Close() })
+	for i, want := range []string{"user:mute", "user:metadata:set"} {
+		info, err := insp.GetTaskInfo("users", ids[i])
+		require.NoError(t, err)
+		require.Equal(t, want, info.Type)
+	}
+
+	code, _, stderr = run(t, `{"type":"user:delete","payload":{"username":"alice","hard":true}}`+"\n", "enqueue", "-f", "-")
+	require.Equal(t, ExitFailure, code, stderr)
+	require.Contains(t, stderr, `field "hard": unknown field`)
+}

@@ -9,7 +9,9 @@
 //     status, the body's "error", "error_description" and "exception" fields,
 //     and the Retry-After header.
 //   - *RefusedError: a 2xx answer whose data says the operation did not
-//     happen (data.success, data.newowner or data.result false; issue #12).
+//     happen (data.success, data.newowner or data.result false; a deactivated
+//     user still "activated", a mute's data.result not "ok", attributes
+//     missing from data; issue #12).
 //     Its Code (CodeSuccessFalse, …) is what the policy's 200 rows match.
 //     Per-user outcomes of batches are not errors: they are in the result,
 //     each requested user exactly once (CodeNotInNewMembers, CodeNoResult).

@@ -234,6 +234,9 @@ func callFor(api *agora.Client, p tasks.Payload, taskID string) (call, error) {
 	if c := chatroomCall(api, p); c != nil {
 		return c, nil
 	}
+	if c := userAdminCall(api, p); c != nil {
+		return c, nil
+	}
 	return nil, fmt.Errorf("dispatcher: no provider call for %s payload %T", typ, p)
 }
 

@@ -31,6 +31,13 @@ const (
 	docRecall      = "https://docs.agora.io/en/agora-chat/restful-api/message-management (Recall a message)"
 	docRecallEM    = "https://doc.easemob.com/document/server-side/message_recall_single.html"
 	docGroupUpdate = "https://docs.agora.io/en/agora-chat/restful-api/chat-group-management/create-delete-retrieve-groups (Modifying group information)"
+
+	// The user-management calls (issue #12).
+	docDeleteUser = "https://doc.easemob.com/document/server-side/account_delete_single.html"
+	docBanUser    = "https://doc.easemob.com/document/server-side/account_ban.html"
+	docForceOff   = "https://doc.easemob.com/document/server-side/account_offline_forced.html"
+	docMute       = "https://docs.agora.io/en/agora-chat/restful-api/global-mute; Easemob 设置用户全局禁言 page"
+	docMetadata   = "https://doc.easemob.com/document/server-side/userprofile.html"
 )
 
 // Types used by the rows below. They mirror package tasks, which policy does
@@ -49,6 +56,11 @@ const (
 	typeDeleteRoom        = "chatroom:delete"
 	typeAddRoomMembers    = "chatroom:members:add"
 	typeRemoveRoomMembers = "chatroom:members:remove"
+	typeDeleteUser        = "user:delete"
+	typeSetMetadata       = "user:metadata:set"
+	typeDeactivateUser    = "user:deactivate"
+	typeDisconnectUser    = "user:disconnect"
+	typeMuteUser          = "user:mute"
 )
 
 // Chat room pages (the Agora pages under api-ref/im/chatroom-management
@@ -150,6 +162,17 @@ var defaultRules = []Rule{
 	{Name: "400-group-public-required", Status: "400", Message: "group must contain public field!",
 		Action: ActionDeadLetter, PayloadFault: true, Reason: "public field missing (easemob dialect)", Doc: docGroups},
 
+	// User management: Easemob answers a delete of a missing user with a
+	// 400 of its own (the goal state: done), and a global mute of one with
+	// the register page's "requires a property named username" (not a
+	// payload fault: register the user, then replay).
+	{Name: "400-user-already-deleted", Status: "400", Code: "management", Types: []string{typeDeleteUser},
+		Message: "User with id {id} does not exist in app {app}",
+		Action:  ActionDone, Reason: "user already deleted (does not exist)", Doc: docDeleteUser},
+	{Name: "400-mute-user-not-found", Status: "400", Code: "required_property_not_found", Types: []string{typeMuteUser},
+		Message: "Entity user requires a property named username",
+		Action:  ActionDeadLetter, Reason: "user to mute does not exist", Doc: docMute},
+
 	// 200 answers that say no (issue #12): the operation did not happen.
 	// Deletes, transfers and adds are safe to repeat (a repeat that finds
 	// the goal state answers 404 or 403, decided done above), so they are
@@ -188,6 +211,22 @@ var defaultRules = []Rule{
 	// is dead-lettered when the budget is spent, never reported done.
 	{Name: "200-update-refused", Status: "200", Code: "not_updated", Types: []string{typeUpdateGroup},
 		Action: ActionRetry, Class: ClassTransient, Reason: "group field not confirmed updated (data.<field> not true)", Doc: docGroupUpdate},
+	// User management. A deactivate whose user entity still says
+	// activated, a mute whose data.result is not "ok" and attributes
+	// missing from the answer are retried (each call is safe to repeat). A
+	// disconnect answering data.result false (Easemob: "not forced
+	// offline"; Agora documents only true) is done: the provider answers
+	// so for a user with no connection to close, which is the goal state
+	// (README, "User management"). The official Java SDK reports it as a
+	// failure; a policy file row can make it one.
+	{Name: "200-deactivate-refused", Status: "200", Code: "activated_true", Types: []string{typeDeactivateUser},
+		Action: ActionRetry, Class: ClassTransient, Reason: "user not deactivated (entities[0].activated true)", Doc: docBanUser + " (200 response entities)"},
+	{Name: "200-disconnect-offline", Status: "200", Code: "result_false", Types: []string{typeDisconnectUser},
+		Action: ActionDone, Reason: "user not online (data.result false): nothing to disconnect", Doc: docForceOff + " (data.result)"},
+	{Name: "200-mute-refused", Status: "200", Code: "result_not_ok", Types: []string{typeMuteUser},
+		Action: ActionRetry, Class: ClassTransient, Reason: "global mute not confirmed (data.result not \"ok\")", Doc: docMute + " (200 response data.result)"},
+	{Name: "200-metadata-not-set", Status: "200", Code: "metadata_not_set", Types: []string{typeSetMetadata},
+		Action: ActionRetry, Class: ClassTransient, Reason: "attributes missing from the answer (not confirmed set)", Doc: docMetadata + " (200 response data)"},
 	{Name: "200", Status: "200",
 		Action: ActionRetry, Class: ClassTransient, Reason: "the provider answered 200 without confirming the operation", Doc: docRefused},
 
@@ -238,6 +277,20 @@ var defaultRules = []Rule{
 		Action: ActionDone, Reason: "message already recalled (or no longer stored)", Doc: docRecallEM + ": \"若消息已被撤回，则无需重复撤回\""},
 	{Name: "403-recall-unopened", Status: "403", Code: "forbidden_op", Message: "message recall service is unopened",
 		Action: ActionDeadLetter, Reason: "message recall is not enabled for the app (console)", Doc: docRecallEM},
+	// User management: features an app must enable, and attribute quotas.
+	{Name: "403-user-mute-not-enabled", Status: "403", Code: "forbidden_op", Message: "user_mute is not used for this app",
+		Action: ActionDeadLetter, Reason: "global mute is not enabled for this app (console)", Doc: docMute},
+	{Name: "403-metadata-not-enabled", Status: "403", Code: "FORBIDDEN", Message: "{appkey} user metadata service not allow",
+		Action: ActionDeadLetter, Reason: "user attributes are not enabled for this app", Doc: docMetadata},
+	{Name: "403-metadata-user-limit", Status: "403", Code: "FORBIDDEN",
+		Message: "size of metadata for this single user exceeds the user defined limit, {size}Bytes",
+		Action:  ActionDeadLetter, Reason: "the user's attributes would exceed 2 KB", Doc: docMetadata},
+	{Name: "403-metadata-column-size", Status: "403", Code: "FORBIDDEN",
+		Message: "size of metadata for this single user exceeds the current mysql column size, {size}Bytes",
+		Action:  ActionDeadLetter, Reason: "an attribute is longer than its field allows", Doc: docMetadata},
+	{Name: "403-metadata-app-limit", Status: "403", Code: "FORBIDDEN",
+		Message: "total size of user metadata for this app exceeds the user defined limit, {size}Bytes",
+		Action:  ActionDeadLetter, Reason: "the app's attributes would exceed its quota (10 GB)", Doc: docMetadata},
 	{Name: "403", Status: "403",
 		Action: ActionDeadLetter, Reason: "operation forbidden", Doc: docPage403},
 
@@ -258,6 +311,12 @@ var defaultRules = []Rule{
 		Action: ActionDeadLetter, Reason: "user, group or room not found", Doc: docPage404 + " (both service_resource_not_found rows)"},
 	{Name: "404-user-not-found", Status: "404", Code: "resource_not_found", Message: "username {username} doesn't exist",
 		Action: ActionDeadLetter, Reason: "user does not exist", Doc: docPage404},
+	// Deleting a user that does not exist: the goal state holds.
+	{Name: "404-user-already-deleted", Status: "404", Code: "service_resource_not_found", Types: []string{typeDeleteUser},
+		Message: "Service resource not found.",
+		Action:  ActionDone, Reason: "user already deleted (not found)", Doc: docPage404 + "; " + docDeleteUser},
+	{Name: "404-user-already-deleted-any-message", Status: "404", Code: "service_resource_not_found", Types: []string{typeDeleteUser},
+		Action: ActionDone, Reason: "user already deleted (not found)", Doc: docDeleteUser},
 	{Name: "404-history-not-found", Status: "404", Code: "storage_object_not_found",
 		Message: "Failed to find chat message history download url for appkey: {app_key}, time: {yyyymmddhh}.",
 		Action:  ActionDeadLetter, Reason: "no chat history for that time", Doc: docPage404},
@@ -291,6 +350,8 @@ var defaultRules = []Rule{
 		Action: ActionDeadLetter, Reason: "method not supported for this URL", Doc: docPage500},
 	{Name: "500-web-application", Status: "500", Code: "web_application", Message: "javax.ws.rs.WebApplicationException",
 		Action: ActionDeadLetter, Reason: "invalid request URL", Doc: docPage500},
+	{Name: "500-metadata-update-failed", Status: "500", Code: "INTERNAL_SERVER_ERROR", Message: "update metadata failed",
+		Action: ActionRetry, Class: ClassTransient, Reason: "setting user attributes failed (server)", Doc: docMetadata},
 	{Name: "500", Status: "500", Action: ActionRetry, Class: ClassTransient, Reason: "server error", Doc: docPage5xx},
 	{Name: "501", Status: "501", Action: ActionDeadLetter, Reason: "not implemented", Doc: "status-codes page, 501 Not Implemented"},
 	{Name: "502", Status: "502", Action: ActionRetry, Class: ClassTransient, Reason: "bad gateway", Doc: docPage5xx},

@@ -140,6 +140,22 @@ var defaultCases = []defaultCase{
 	{wantRule: "token-4xx", status: 400, code: "json_parse", message: "Unexpected character.", token: true, typ: "message:send", wantAction: ActionCredentials},
 	{wantRule: "token-5xx", status: 503, token: true, typ: "message:send", wantAction: ActionRetry},
 	{wantRule: "token-network", network: true, token: true, typ: "message:send", wantAction: ActionRetry},
+	// user management (issue #12)
+	{wantRule: "400-user-already-deleted", status: 400, code: "management", message: "User with id null does not exist in app org#app", typ: "user:delete", wantAction: ActionDone},
+	{wantRule: "400-mute-user-not-found", status: 400, code: "required_property_not_found", message: "Entity user requires a property named username", typ: "user:mute", wantAction: ActionDeadLetter},
+	{wantRule: "200-deactivate-refused", status: 200, code: "activated_true", message: "entities[0].activated is true", typ: "user:deactivate", wantAction: ActionRetry},
+	{wantRule: "200-disconnect-offline", status: 200, code: "result_false", message: "data.result is false", typ: "user:disconnect", wantAction: ActionDone},
+	{wantRule: "200-mute-refused", status: 200, code: "result_not_ok", message: `data.result is "fail"`, typ: "user:mute", wantAction: ActionRetry},
+	{wantRule: "200-metadata-not-set", status: 200, code: "metadata_not_set", message: "data lacks nickname", typ: "user:metadata:set", wantAction: ActionRetry},
+	{wantRule: "403-user-mute-not-enabled", status: 403, code: "forbidden_op", message: "user_mute is not used for this app", typ: "user:mute", wantAction: ActionDeadLetter},
+	{wantRule: "403-metadata-not-enabled", status: 403, code: "FORBIDDEN", message: "org#app user metadata service not allow", typ: "user:metadata:set", wantAction: ActionDeadLetter},
+	{wantRule: "403-metadata-user-limit", status: 403, code: "FORBIDDEN", message: "size of metadata for this single user exceeds the user defined limit, 2048Bytes", typ: "user:metadata:set", wantAction: ActionDeadLetter},
+	{wantRule: "403-metadata-column-size", status: 403, code: "FORBIDDEN", message: "size of metadata for this single user exceeds the current mysql column size, 4096Bytes", typ: "user:metadata:set", wantAction: ActionDeadLetter},
+	{wantRule: "403-metadata-app-limit", status: 403, code: "FORBIDDEN", message: "total size of user metadata for this app exceeds the user defined limit, 10737418240Bytes", typ: "user:metadata:set", wantAction: ActionDeadLetter},
+	{wantRule: "404-user-already-deleted", status: 404, code: "service_resource_not_found", message: "Service resource not found", typ: "user:delete", wantAction: ActionDone},
+	{wantRule: "404-user-already-deleted-any-message", status: 404, code: "service_resource_not_found", message: "user ghost not found", typ: "user:delete", wantAction: ActionDone},
+	{wantRule: "404-service-resource-not-found", status: 404, code: "service_resource_not_found", message: "Service resource not found", typ: "user:deactivate", wantAction: ActionDeadLetter},
+	{wantRule: "500-metadata-update-failed", status: 500, code: "INTERNAL_SERVER_ERROR", message: "update metadata failed", typ: "user:metadata:set", wantAction: ActionRetry},
 }
 
 func TestTable_LookupDefaultRows(t *testing.T) {

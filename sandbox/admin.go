@@ -45,6 +45,8 @@ func (s *Server) adminMux() *http.ServeMux {
 		writeAdminJSON(w, http.StatusOK, s.Messages())
 	})
 	mux.HandleFunc("POST /_sandbox/users", s.adminSeedUsers)
+	mux.HandleFunc("GET /_sandbox/users/{name}", s.adminUser)
+	mux.HandleFunc("POST /_sandbox/users/{name}/online", s.adminOnline)
 	mux.HandleFunc("POST /_sandbox/groups", s.adminSeedGroup)
 	mux.HandleFunc("GET /_sandbox/groups/{id}", func(w http.ResponseWriter, r *http.Request) {
 		g, ok := s.Group(r.PathValue("id"))

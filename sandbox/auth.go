@@ -30,6 +30,9 @@ func (s *Server) issueToken(c *call) (any, *apiError) {
 	if e := c.decode(&req); e != nil {
 		return nil, e
 	}
+	if req.GrantType == "inherit" && s.cfg.Dialect == DialectEasemob {
+		return s.issueUserToken(c) // accounts.go
+	}
 	if req.GrantType != "client_credentials" {
 		return nil, newError(http.StatusBadRequest, "unsupported_grant_type",
 			"unsupported grant_type: %s", req.GrantType)

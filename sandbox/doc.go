@@ -73,6 +73,8 @@
 //	POST   /_sandbox/reset          drop all state, faults and stats
 //	GET    /_sandbox/messages       delivered messages, in order
 //	POST   /_sandbox/users          {"usernames":[...]} creates users directly
+//	GET    /_sandbox/users/{name}   JSON User (deactivated, online, attributes, mutes), or 404
+//	POST   /_sandbox/users/{name}/online  logs the user in (409 when deactivated, 404 when unknown)
 //	POST   /_sandbox/groups         {"id","owner","members"} creates a group directly
 //	GET    /_sandbox/groups/{id}    JSON Group, or 404
 //
@@ -105,7 +107,18 @@
 // … already exists!") and is an undocumented field under agora. Both
 // answer an undocumented group-create field with 400 invalid_parameter
 // "Some of [field] are not valid fields." and a message over
-// MaxMessageBytes (5 KB) with 400. A part
+// MaxMessageBytes (5 KB) with 400. User management (accounts.go): a
+// deactivated user is offline and cannot log in (Server.SetOnline stands
+// for a login; under easemob a user token, POST /token with grant_type
+// "inherit", is one too, and a deactivated user gets 400 invalid_grant
+// "user not activated") until activated; messages to it are accepted, as
+// Easemob's ban page documents. A missing user answers 404
+// service_resource_not_found, except a delete under easemob (400
+// management "User with id null does not exist in app …") and a global
+// mute under easemob (400 required_property_not_found); a disconnect of a
+// user with no connection answers data.result false under easemob and true
+// under agora ("only displayed as true"); attributes are a form body,
+// merged per user, at most 2 KB (403 FORBIDDEN). A part
 // that does not start with key= (a key is lower-case letters and "_")
 // continues the previous value, so messages and raw bodies may contain commas.
 //

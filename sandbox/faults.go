@@ -69,7 +69,9 @@ type Fault struct {
 	// data.newowner false, add_members for one user data.result false,
 	// update_group every field false, recall_message "internal error"
 	// (Agora's 200 failure list; Easemob's 500), delete_chatroom
-	// data.success false. Other endpoints ignore it.
+	// data.success false, deactivate_user the entity still activated,
+	// disconnect_user data.result false, mute_user data.result "fail",
+	// set_user_metadata data without the keys. Other endpoints ignore it.
 	Refuse bool `json:"refuse,omitempty"`
 }
 

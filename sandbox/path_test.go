@@ -22,7 +22,9 @@ func TestServer_readsDotSegmentsAsServersDo(t *testing.T) {
 	}{
 		{"remove user .. deletes the group", "DELETE", "/org/app/chatgroups/g1/users/..", 200, sandbox.EndpointDeleteGroup, false},
 		{"remove user %2E%2e deletes the group", "DELETE", "/org/app/chatgroups/g1/users/%2E%2e", 200, sandbox.EndpointDeleteGroup, false},
-		{"group .. is /users/m1, which the sandbox does not serve", "DELETE", "/org/app/chatgroups/../users/m1", 500, sandbox.EndpointOther, true},
+		// Since user:delete (issue #12) the sandbox serves DELETE /users/{u}:
+		// a group id ".." would delete a user.
+		{"group .. is /users/m1: deletes the user", "DELETE", "/org/app/chatgroups/../users/m1", 200, sandbox.EndpointDeleteUser, true},
 		{"group . is the collection", "PUT", "/org/app/chatgroups/.", 405, sandbox.EndpointOther, true},
 		{"add user . is a batch add without a body", "POST", "/org/app/chatgroups/g1/users/.", 400, sandbox.EndpointAddMembers, true},
 		{"double-encoded stays a name", "DELETE", "/org/app/chatgroups/%252e%252e", 404, sandbox.EndpointDeleteGroup, true},

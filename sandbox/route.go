@@ -3,7 +3,6 @@ package sandbox
 import (
 	"errors"
 	"io"
-	"mime"
 	"net/http"
 	"strings"
 )
@@ -146,10 +145,4 @@ func readBody(r *http.Request, limit int) ([]byte, error) {
 		return b[:limit], errBodyLimit
 	}
 	return b, nil
-}
-
-// isJSON reports whether a Content-Type header names application/json.
-func isJSON(contentType string) bool {
-	mt, _, err := mime.ParseMediaType(contentType)
-	return err == nil && mt == "application/json"
 }

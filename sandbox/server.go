@@ -222,7 +222,7 @@ func (s *Server) precheck(c *call, readErr error) *apiError {
 			return e
 		}
 	}
-	if len(c.body) > 0 && !isJSON(c.r.Header.Get("Content-Type")) {
+	if len(c.body) > 0 && !hasMediaType(c.r.Header.Get("Content-Type"), mediaTypeFor(rt.endpoint)) {
 		return errUnsupportedMedia
 	}
 	return nil
@@ -266,6 +266,9 @@ func (s *Server) handleRoom(c *call) (any, *apiError) {
 		return s.addRoomMembers(c)
 	case EndpointRemoveRoomMembers:
 		return s.removeRoomMembers(c)
+	}
+	if v, e, ok := s.handleAccount(c); ok {
+		return v, e
 	}
 	return nil, errUnknownPath
 }

@@ -67,6 +67,7 @@ type state struct {
 	tokens   map[string]time.Time // token -> expiry
 	messages []Message
 	sent     map[string]sentMessage // message id -> what a recall checks (recall.go)
+	accounts map[string]*account    // user-management state (accounts.go); nil until used
 }
 
 func newState() *state {

@@ -16,7 +16,7 @@
 // A task type is one payload file here: its Type constant, its struct with
 // TaskType and Validate (and Items and Subset for a batch), and the line
 //
-//	var _ = register[UserDelete](QueueUsers)
+//	var _ = register[DeleteUser](QueueUsers)
 //
 // which makes it known to Decode, Types, QueueFor, Client.Enqueue,
 // Client.EnqueuePayload, NewTask and so to the worker's mux. A typed

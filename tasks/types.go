@@ -35,7 +35,7 @@ type Batch interface {
 const (
 	// QueueMessages holds TypeSendMessage tasks.
 	QueueMessages = "messages"
-	// QueueUsers holds TypeRegisterUser tasks.
+	// QueueUsers holds the user:* tasks.
 	QueueUsers = "users"
 	// QueueGroups holds the group:* tasks.
 	QueueGroups = "groups"

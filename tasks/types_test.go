@@ -13,7 +13,9 @@ func TestTypes(t *testing.T) {
 	want := []string{
 		"chatroom:create", "chatroom:delete", "chatroom:members:add", "chatroom:members:remove",
 		"group:create", "group:delete", "group:members:add", "group:members:remove",
-		"group:owner:transfer", "group:update", "message:recall", "message:send", "rest:call", "user:register",
+		"group:owner:transfer", "group:update", "message:recall", "message:send", "rest:call",
+		"user:activate", "user:deactivate", "user:delete", "user:disconnect", "user:metadata:set", "user:mute",
+		"user:register",
 	}
 	require.Equal(t, want, Types())
 
@@ -39,6 +41,12 @@ func TestQueueFor(t *testing.T) {
 		{TypeRecallMessage, QueueMessages},
 		{TypeUpdateGroup, QueueGroups},
 		{TypeRestCall, QueueRest},
+		{TypeDeleteUser, QueueUsers},
+		{TypeSetUserMetadata, QueueUsers},
+		{TypeDeactivateUser, QueueUsers},
+		{TypeActivateUser, QueueUsers},
+		{TypeDisconnectUser, QueueUsers},
+		{TypeMuteUser, QueueUsers},
 		{"", ""},
 		{"message:sent", ""},
 	}

@@ -20,7 +20,10 @@ const (
 	MessagesGroups Family = "messages/chatgroups"
 	// MessagesRooms is POST /messages/chatrooms: 100 calls/s.
 	MessagesRooms Family = "messages/chatrooms"
-	// Users is POST /users: 100 calls/s.
+	// Users is the user system — POST /users and every other user:* call
+	// (delete, deactivate, activate, disconnect, attributes, global mute),
+	// which share one 100 calls/s quota per App Key
+	// (https://doc.easemob.com/document/server-side/limitationapi.html).
 	Users Family = "users"
 	// Groups is every /chatgroups call: 100 calls/s.
 	Groups Family = "chatgroups"
@@ -60,7 +63,7 @@ func FamilyFor(taskType, target string) Family {
 			return MessagesRooms
 		}
 		return MessagesUsers
-	case taskType == "user:register":
+	case strings.HasPrefix(taskType, "user:"):
 		return Users
 	case strings.HasPrefix(taskType, "group:"):
 		return Groups

@@ -43,6 +43,12 @@ func payloadCommands() []payloadCommand {
 		{"message-recall", "Recall a sent message", tasks.TypeRecallMessage, bindRecall},
 		{"group-update", "Modify a chat group's information", tasks.TypeUpdateGroup, bindGroupUpdate},
 		{"rest-call", "Make any other documented write of the REST API", tasks.TypeRestCall, bindRestCall},
+		{"user-delete", "Delete a user", tasks.TypeDeleteUser, bindUsername(userDelete)},
+		{"user-metadata-set", "Set a user's attributes", tasks.TypeSetUserMetadata, bindUserMetadata},
+		{"user-deactivate", "Ban a user", tasks.TypeDeactivateUser, bindUsername(userDeactivate)},
+		{"user-activate", "Lift a user's ban", tasks.TypeActivateUser, bindUsername(userActivate)},
+		{"user-disconnect", "Force a user offline", tasks.TypeDisconnectUser, bindUsername(userDisconnect)},
+		{"user-mute", "Mute a user globally", tasks.TypeMuteUser, bindUserMute},
 	}, chatroomCommands()...)
 }
 

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/chatq/chatq/ordering"
 	"github.com/chatq/chatq/tasks"
 )
 
@@ -58,6 +59,11 @@ type Config struct {
 	// call (alreadyDelivered, state.go). Default DefaultDeliveredTTL (10m); at least
 	// MinDeliveredTTL (2m, asynq's recovery window); negative: no markers.
 	DeliveredTTL time.Duration
+	// OrderOnDeadLetter is what a dead-lettered head of an order key does
+	// to the key: ordering.OnDeadLetterSkip (default: the tasks behind it
+	// go on) or ordering.OnDeadLetterBlock (they wait until the dead
+	// letter is replayed or deleted). An expired head is always skipped.
+	OrderOnDeadLetter string
 }
 
 func (c Config) withDefaults() Config {
@@ -87,6 +93,9 @@ func (c Config) withDefaults() Config {
 	if c.AppKeyVar == "" {
 		c.AppKeyVar = "the app key"
 	}
+	if c.OrderOnDeadLetter == "" {
+		c.OrderOnDeadLetter = ordering.OnDeadLetterSkip
+	}
 	if c.WorkerName == "" {
 		c.WorkerName = defaultWorkerName()
 	}
@@ -109,6 +118,9 @@ func (c Config) validate() error {
 	if least := tasks.LargestPayload(c.Limits); c.MaxPayloadBytes < least {
 		errs = append(errs, fmt.Errorf("field MaxPayloadBytes: must be at least %d (the largest valid payload under Limits), got %d",
 			least, c.MaxPayloadBytes))
+	}
+	if err := ordering.CheckMode(c.OrderOnDeadLetter); err != nil {
+		errs = append(errs, fmt.Errorf("field OrderOnDeadLetter: %w", err))
 	}
 	if c.DeliveredTTL > 0 && c.DeliveredTTL < MinDeliveredTTL {
 		errs = append(errs, fmt.Errorf("field DeliveredTTL: must be at least %s (asynq's recovery window) or negative (no markers), got %s",

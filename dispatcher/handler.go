@@ -11,6 +11,7 @@ import (
 
 	"github.com/chatq/chatq/agora"
 	"github.com/chatq/chatq/deadletter"
+	"github.com/chatq/chatq/ordering"
 	"github.com/chatq/chatq/policy"
 	"github.com/chatq/chatq/tasks"
 	"github.com/chatq/chatq/throttle"
@@ -39,6 +40,12 @@ type run struct {
 	// deadlineErr a malformed header (see expired, below).
 	deadline    time.Time
 	deadlineErr error
+	// orderKey is the task's order key (tasks.HeaderOrderKey; "" when not
+	// ordered) and orderPos its position; order records how the run ended
+	// (order.go).
+	orderKey string
+	orderPos int64
+	order    *orderOutcome
 }
 
 func newRun(ctx context.Context, t *asynq.Task) run {
@@ -50,23 +57,34 @@ func newRun(ctx context.Context, t *asynq.Task) run {
 	r.budget = max(maxRetry-1, 0)
 	r.enqueuedAt, _ = tasks.EnqueuedAt(t)
 	r.deadline, _, r.deadlineErr = tasks.Deadline(t.Headers())
+	r.orderKey = t.Headers()[tasks.HeaderOrderKey]
+	r.orderPos = ordering.Position(t.Headers())
 	return r
 }
 
 // ProcessTask implements asynq.Handler.
 func (h taskHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 	r := newRun(ctx, t)
-	if h.w.alreadyDelivered(ctx, r) {
+	if r.orderKey != "" {
+		return h.w.processOrdered(ctx, r)
+	}
+	return h.w.process(ctx, r)
+}
+
+// process runs one task: every run of an unordered task, and the head's
+// turn of an ordered one.
+func (w *Worker) process(ctx context.Context, r run) error {
+	if w.alreadyDelivered(ctx, r) {
 		return nil
 	}
-	if stop, err := h.w.expired(ctx, r); stop {
+	if stop, err := w.expired(ctx, r); stop {
 		return err
 	}
-	j, err := h.w.prepare(r)
+	j, err := w.prepare(r)
 	if err != nil {
-		return h.w.deadLetter(ctx, r, refused(err))
+		return w.deadLetter(ctx, r, refused(err))
 	}
-	return h.w.execute(ctx, r, j)
+	return w.execute(ctx, r, j)
 }
 
 // execute makes the call, refreshing the token once when the policy says so.

@@ -10,6 +10,7 @@ import (
 	"github.com/kelseyhightower/envconfig"
 
 	"github.com/chatq/chatq/dispatcher"
+	"github.com/chatq/chatq/ordering"
 	"github.com/chatq/chatq/tasks"
 )
 
@@ -58,6 +59,10 @@ type Config struct {
 	ExpiryDefaults    string        `envconfig:"EXPIRY_DEFAULTS"` // "message:send:2h,group:create:1h"
 	// DeliveredTTL keeps delivered markers (issue #10): 0 = none, else >= 2m.
 	DeliveredTTL time.Duration `envconfig:"DELIVERED_TTL" default:"10m"`
+	// Ordered conversations (README "Ordered conversations", issue #13).
+	OrderOnDeadLetter  string        `envconfig:"ORDER_ON_DEAD_LETTER" default:"skip"` // skip | block
+	OrderSweepInterval time.Duration `envconfig:"ORDER_SWEEP_INTERVAL" default:"10s"`  // order sweeper passes
+	OrderGrace         time.Duration `envconfig:"ORDER_GRACE" default:"30s"`           // a head's quiet time before the sweeper checks it
 
 	// Operations (README "Operate"): metrics and health, the web UI.
 	MetricsAddr     string        `envconfig:"METRICS_ADDR" default:"127.0.0.1:9090"` // "" = no metrics server
@@ -151,6 +156,9 @@ func (c Config) validate() error {
 	check(c.MaxPayloadBytes >= least, "MAX_PAYLOAD_BYTES", fmt.Sprintf(
 		"must be at least %d, the largest valid payload with CHATQ_MAX_MESSAGE_BYTES=%d", least, c.limits().MaxMessageBytes))
 	check(c.IdempotencyWindow > 0, "IDEMPOTENCY_WINDOW", "must be positive")
+	check(ordering.CheckMode(c.OrderOnDeadLetter) == nil, "ORDER_ON_DEAD_LETTER", `must be "skip" or "block"`)
+	check(c.OrderSweepInterval > 0, "ORDER_SWEEP_INTERVAL", "must be positive")
+	check(c.OrderGrace > 0, "ORDER_GRACE", "must be positive")
 	check(c.DeliveredTTL == 0 || c.DeliveredTTL >= dispatcher.MinDeliveredTTL, "DELIVERED_TTL",
 		fmt.Sprintf("must be 0 (no delivered markers) or at least %s (asynq's recovery window)", dispatcher.MinDeliveredTTL))
 	_, expErr := parseExpiryDefaults(c.ExpiryDefaults)

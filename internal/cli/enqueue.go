@@ -27,6 +27,8 @@ type enqueueOpts struct {
 	key        string        // idempotency key
 	ttl        time.Duration // time to live
 	expiresAt  string        // deadline, RFC 3339
+	orderKey   string        // order key (tasks.OrderKey)
+	ordered    bool          // order by conversation (tasks.Ordered)
 }
 
 func (o *enqueueOpts) bind(cmd *cobra.Command, persistent bool) {

@@ -28,7 +28,9 @@ func (b blockedKeys) BlockedCount(context.Context) (int64, time.Time, error) {
 	return int64(len(b.keys)), b.keys[0].Since, b.err
 }
 
-func (b blockedKeys) BlockedKeys(context.Context, int64) ([]ordering.Blocked, error) { return b.keys, b.err }
+func (b blockedKeys) BlockedKeys(context.Context, int64) ([]ordering.Blocked, error) {
+	return b.keys, b.err
+}
 
 func TestMetrics_OrderBlockedKeys(t *testing.T) {
 	t.Parallel()

@@ -80,7 +80,12 @@ func TestTransport_PoolCoversTheConcurrency(t *testing.T) {
 	warm := conns.Load()
 	require.LessOrEqual(t, warm, int64(20), "at most one connection per call in flight")
 	sendConcurrently(t, c, 20, 2000)
-	require.Equal(t, warm, conns.Load(), "no new connection after warm-up")
+	// A loaded machine may not have run 20 calls at once in the first
+	// round; the later ones may then dial, but never past one per slot.
+	if warm == 20 {
+		require.Equal(t, warm, conns.Load(), "no new connection after warm-up")
+	}
+	require.LessOrEqual(t, conns.Load(), int64(20), "over the whole run at most one connection per slot")
 	require.Equal(t, conns.Load(), tr.Stats().Opened.Load())
 	require.EqualValues(t, 2200, tr.Stats().Requests.Load())
 	require.Zero(t, tr.Stats().TLSHandshakes.Load())

@@ -11,7 +11,7 @@ import (
 
 	"github.com/chatq/chatq/activity"
 	"github.com/chatq/chatq/deadletter"
-	"github.com/chatq/chatq/tasks"
+	"github.com/chatq/chatq/internal/queuedepth"
 	"github.com/chatq/chatq/throttle"
 )
 
@@ -100,28 +100,18 @@ func (o *overview) readThrottle(ctx context.Context, c *Console) error {
 // queues lists chatq's queues and any other asynq knows, with their depths
 // and the last rateWindow's decisions per minute.
 func (c *Console) queues(minutes []activity.Minute, now time.Time) ([]queueRow, error) {
-	known, err := c.insp.Queues()
+	depths, err := queuedepth.Read(c.insp)
 	if err != nil {
 		return nil, err
 	}
-	names := append([]string{tasks.QueueMessages, tasks.QueueUsers, tasks.QueueGroups}, known...)
-	slices.Sort(names)
-	names = slices.Compact(names)
-	rows := make([]queueRow, 0, len(names))
-	for _, q := range names {
-		row := queueRow{Name: q}
-		if slices.Contains(known, q) { // asynq answers "not found" for a queue never used
-			info, err := c.insp.GetQueueInfo(q)
-			if err != nil {
-				return nil, fmt.Errorf("queue %s: %w", q, err)
-			}
-			row = queueRow{Name: q, Pending: info.Pending, Active: info.Active, Scheduled: info.Scheduled,
-				Retry: info.Retry, Archived: info.Archived, Paused: info.Paused, Latency: info.Latency.Round(time.Millisecond)}
-		}
-		row.DeliveredPerMin = perMinute(minutes, now, q, outDelivered, outDone)
-		row.RetriesPerMin = perMinute(minutes, now, q, outRetry, outDeferred)
-		row.DeadLettered = perMinute(minutes, now, q, outDeadLettered)
-		rows = append(rows, row)
+	rows := make([]queueRow, len(depths))
+	for i, d := range depths {
+		q := d.Queue
+		rows[i] = queueRow{Name: q, Pending: d.Pending, Active: d.Active, Scheduled: d.Scheduled,
+			Retry: d.Retry, Archived: d.Archived, Paused: d.Paused, Latency: d.Latency,
+			DeliveredPerMin: perMinute(minutes, now, q, outDelivered, outDone),
+			RetriesPerMin:   perMinute(minutes, now, q, outRetry, outDeferred),
+			DeadLettered:    perMinute(minutes, now, q, outDeadLettered)}
 	}
 	return rows, nil
 }

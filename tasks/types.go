@@ -90,6 +90,18 @@ func known(taskType string) bool {
 	return ok
 }
 
+// Queues returns the default queues of the task types, sorted and without
+// repeats: the queues a worker serves and an operator's tools list even
+// before a task has been put in them.
+func Queues() []string {
+	out := make([]string, 0, len(kinds))
+	for _, k := range kinds {
+		out = append(out, k.queue)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
 // QueueFor returns the default queue of taskType, or "" for an unknown type.
 func QueueFor(taskType string) string {
 	return kinds[taskType].queue

@@ -1,6 +1,7 @@
 package tasks
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -106,4 +107,15 @@ func TestNewTask(t *testing.T) {
 	b, err := Encode(SendMessage{Target: "users", To: []string{"a"}, Type: "txt", Body: []byte(`{"msg":"<b>"}`)})
 	require.NoError(t, err)
 	require.Equal(t, `{"target":"users","to":["a"],"type":"txt","body":{"msg":"<b>"}}`, string(b), "no HTML escaping")
+}
+
+func TestQueues_everyDefaultQueueOnce(t *testing.T) {
+	t.Parallel()
+	got := Queues()
+	require.True(t, slices.IsSorted(got), "sorted: %v", got)
+	require.Equal(t, slices.Compact(slices.Clone(got)), got, "no repeats")
+	for _, typ := range Types() {
+		require.Contains(t, got, QueueFor(typ), typ)
+	}
+	require.Subset(t, got, []string{QueueMessages, QueueUsers, QueueGroups})
 }

@@ -45,8 +45,12 @@ func TestDependencyDirection(t *testing.T) {
 		{"internal/testsignal", []string{mod, "testing"}},
 		// The console reads and acts through deadletter, policy, throttle and
 		// activity; it never reaches the worker or the provider, and monitor
-		// mounts it. activity is Redis counters only.
-		{"console", []string{mod + "agora", mod + "dispatcher", mod + "monitor", mod + "internal", mod + "metrics", "github.com/hibiken/asynqmon"}},
+		// mounts it. activity is Redis counters only. Queue depths are read
+		// the same way as `chatq status` does, through internal/queuedepth,
+		// which knows nothing but the task types.
+		{"console", []string{mod + "agora", mod + "dispatcher", mod + "monitor", mod + "internal/app", mod + "internal/cli",
+			mod + "internal/demo", mod + "internal/benchcmd", mod + "internal/e2etest", mod + "metrics", "github.com/hibiken/asynqmon"}},
+		{"internal/queuedepth", []string{mod + "agora", mod + "dispatcher", mod + "deadletter", mod + "throttle", mod + "internal/"}},
 		{"activity", []string{mod}},
 	}
 	for _, tc := range cases {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -12,7 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/chatq/chatq/deadletter"
-	"github.com/chatq/chatq/tasks"
+	"github.com/chatq/chatq/internal/queuedepth"
 	"github.com/chatq/chatq/throttle"
 )
 
@@ -136,26 +135,14 @@ func (st *fleetStatus) readThrottle(ctx context.Context, rdb redis.UniversalClie
 func readQueues(conn asynq.RedisConnOpt) ([]queueRow, error) {
 	insp := asynq.NewInspector(conn)
 	defer insp.Close()
-	known, err := insp.Queues()
+	depths, err := queuedepth.Read(insp)
 	if err != nil {
 		return nil, err
 	}
-	names := append([]string{tasks.QueueMessages, tasks.QueueUsers, tasks.QueueGroups}, known...)
-	slices.Sort(names)
-	names = slices.Compact(names)
-	rows := make([]queueRow, 0, len(names))
-	for _, q := range names {
-		row := queueRow{Queue: q}
-		if slices.Contains(known, q) { // asynq answers "not found" for a queue never used
-			info, err := insp.GetQueueInfo(q)
-			if err != nil {
-				return nil, fmt.Errorf("queue %s: %w", q, err)
-			}
-			row = queueRow{Queue: q, Pending: info.Pending, Active: info.Active, Scheduled: info.Scheduled,
-				Retry: info.Retry, Archived: info.Archived, Paused: info.Paused,
-				Latency: throttle.Duration(info.Latency.Round(time.Millisecond))}
-		}
-		rows = append(rows, row)
+	rows := make([]queueRow, len(depths))
+	for i, d := range depths {
+		rows[i] = queueRow{Queue: d.Queue, Pending: d.Pending, Active: d.Active, Scheduled: d.Scheduled,
+			Retry: d.Retry, Archived: d.Archived, Paused: d.Paused, Latency: throttle.Duration(d.Latency)}
 	}
 	return rows, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/hibiken/asynq"
 
@@ -19,6 +20,9 @@ type orderOutcome struct {
 	done bool
 	dead string // the rule that dead-lettered the task
 }
+
+// settleTimeout bounds the writes that end a head's turn.
+const settleTimeout = 5 * time.Second
 
 // settledRule finishes a re-run of an ordered task that its key no longer
 // holds: an earlier run settled it and crashed before asynq heard of it.
@@ -68,6 +72,10 @@ func (w *Worker) processOrdered(ctx context.Context, r run) error {
 // failed write is only logged: the task has ended in asynq (completed,
 // retained, or archived), and the Sweeper settles such heads.
 func (w *Worker) settleOrdered(ctx context.Context, r run, out *orderOutcome) {
+	// The run's context may be ending (a shutdown); its end must still be
+	// written, or the key waits for the sweeper.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), settleTimeout)
+	defer cancel()
 	var err error
 	switch {
 	case out.done, out.dead == expiredRule.Name, out.dead != "" && w.cfg.OrderOnDeadLetter == ordering.OnDeadLetterSkip:

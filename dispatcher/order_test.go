@@ -19,6 +19,7 @@ import (
 	"github.com/chatq/chatq/policy"
 	"github.com/chatq/chatq/sandbox"
 	"github.com/chatq/chatq/tasks"
+	"github.com/chatq/chatq/taskstatus"
 )
 
 // chat is message n of the conversation from → to, its text "<from>#<n>",
@@ -97,7 +98,7 @@ func TestOrder_OtherKeysFlowWhileAHeadRetries(t *testing.T) {
 	h := setup(t)
 	fault := h.Sandbox.AddFault(sandbox.Fault{Match: `"held#1"`, Status: 503})
 	held := h.sendChat(t, chat("held", "bob", 1))
-	h.sendChat(t, chat("held", "bob", 2))
+	behind := h.sendChat(t, chat("held", "bob", 2))
 	for n := 1; n <= 5; n++ {
 		h.sendChat(t, chat("free", "bob", n))
 	}
@@ -105,6 +106,11 @@ func TestOrder_OtherKeysFlowWhileAHeadRetries(t *testing.T) {
 	h.Events.WaitFor(t, held, func(evs []dispatcher.Event) bool { return len(evs) >= 2 }) // retried meanwhile
 	require.Equal(t, upTo(5), accepted(t, h.Sandbox)["free"])
 	require.Empty(t, accepted(t, h.Sandbox)["held"], "held#2 waits behind its retrying head")
+	reader := taskstatus.Reader{Inspector: h.Inspector, RDB: h.RDB, DeadLetters: h.Store, Queues: tasks.Queues()}
+	st, err := reader.Get(context.Background(), behind)
+	require.NoError(t, err)
+	require.Equal(t, taskstatus.StatePending, st.State, "a task behind its key's head is pending, not unknown")
+	require.Contains(t, st.Detail, `order key "users:bob:held"`)
 
 	require.True(t, h.Sandbox.RemoveFault(fault))
 	h.waitAccepted(t, 7)

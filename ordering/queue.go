@@ -256,3 +256,20 @@ func (q *Queue) headOf(ctx context.Context, key string) (id string, t Task, err 
 	t, err = decodeTask(js)
 	return id, t, err
 }
+
+// Stored returns the order key and the stored task of id while it waits
+// in its key (or is its head); ok is false when id is not stored (never
+// ordered, or settled).
+func (q *Queue) Stored(ctx context.Context, id string) (key string, t Task, ok bool, err error) {
+	vals, err := q.rdb.HMGet(ctx, taskKey(id), "key", "task").Result()
+	if err != nil {
+		return "", Task{}, false, fmt.Errorf("ordering: stored task %s: %w", id, err)
+	}
+	key, ok1 := vals[0].(string)
+	js, ok2 := vals[1].(string)
+	if !ok1 || !ok2 {
+		return "", Task{}, false, nil
+	}
+	t, err = decodeTask(js)
+	return key, t, err == nil, err
+}

@@ -64,6 +64,11 @@ type Config struct {
 	// go on) or ordering.OnDeadLetterBlock (they wait until the dead
 	// letter is replayed or deleted). An expired head is always skipped.
 	OrderOnDeadLetter string
+	// OrderChain is how long a worker that ended the head of an order key
+	// goes on running the key's next tasks itself, before it hands the key
+	// back to asynq (fairness to other keys). Default 1s; negative: never
+	// (every next head waits for asynq's poll).
+	OrderChain time.Duration
 }
 
 func (c Config) withDefaults() Config {
@@ -93,6 +98,7 @@ func (c Config) withDefaults() Config {
 	if c.AppKeyVar == "" {
 		c.AppKeyVar = "the app key"
 	}
+	c.OrderChain = orDuration(c.OrderChain, time.Second)
 	if c.OrderOnDeadLetter == "" {
 		c.OrderOnDeadLetter = ordering.OnDeadLetterSkip
 	}

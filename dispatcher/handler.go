@@ -49,16 +49,24 @@ type run struct {
 }
 
 func newRun(ctx context.Context, t *asynq.Task) run {
-	r := run{typ: t.Type(), payload: t.Payload()}
-	r.id, _ = asynq.GetTaskID(ctx)
-	r.queue, _ = asynq.GetQueueName(ctx)
-	r.retried, _ = asynq.GetRetryCount(ctx)
+	id, _ := asynq.GetTaskID(ctx)
+	queue, _ := asynq.GetQueueName(ctx)
+	retried, _ := asynq.GetRetryCount(ctx)
 	maxRetry, _ := asynq.GetMaxRetry(ctx)
-	r.budget = max(maxRetry-1, 0)
+	return runOf(t, id, queue, retried, maxRetry)
+}
+
+// runOf is the run of task t under id in queue, after retried failed
+// attempts of maxRetry (asynq's counts). An ordered task run before it
+// was in asynq (order.go, chain) adds its attempts from then.
+func runOf(t *asynq.Task, id, queue string, retried, maxRetry int) run {
+	h := t.Headers()
+	r := run{id: id, queue: queue, typ: t.Type(), payload: t.Payload(), budget: max(maxRetry-1, 0),
+		retried: retried + ordering.PriorAttempts(h)}
 	r.enqueuedAt, _ = tasks.EnqueuedAt(t)
-	r.deadline, _, r.deadlineErr = tasks.Deadline(t.Headers())
-	r.orderKey = t.Headers()[tasks.HeaderOrderKey]
-	r.orderPos = ordering.Position(t.Headers())
+	r.deadline, _, r.deadlineErr = tasks.Deadline(h)
+	r.orderKey = h[tasks.HeaderOrderKey]
+	r.orderPos = ordering.Position(h)
 	return r
 }
 

@@ -21,12 +21,11 @@
 //     slot: Redis Cluster and Sentinel work as a single server does.
 //
 // Costs: a task behind a head is not in asynq, so nothing polls for it;
-// an ordered task costs one Lua script at enqueue, one at settle (which
-// also enqueues the next head in asynq, one more round trip) and, on a
-// re-run after a crash, one LINDEX. A key's throughput is one call at a
-// time: the provider's latency plus asynq's pick-up of the new head (up
-// to the worker's poll interval when its queues were empty). The Sweeper
-// reads each active key once per Grace.
+// an ordered task costs one Lua script at enqueue and one when its turn
+// ends (Advance, which also returns the next head: the worker runs it at
+// once or Promotes it into asynq) and, on a re-run after a crash, one
+// LINDEX. A key's throughput is one call at a time. The Sweeper reads
+// each active key once per Grace.
 //
 // Redis layout (key = the order key as given):
 //

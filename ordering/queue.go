@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 	"unicode/utf8"
 
@@ -107,6 +108,13 @@ func (q *Queue) enqueue(ctx context.Context, key, id string, t Task, pos int64) 
 	return nil
 }
 
+// Next is the task that became its key's head.
+type Next struct {
+	ID       string
+	Task     Task
+	Position int64
+}
+
 // Settle ends head id of key (delivered, done, dead-lettered and
 // skipped, expired) and promotes the next task, if any. It reports false
 // when id was not the head: settled already, by a run that crashed before
@@ -118,22 +126,57 @@ func (q *Queue) Settle(ctx context.Context, key, id string) (bool, error) {
 		score = 0 // nobody here promotes: due for the Sweeper now
 	}
 	next, ok, err := q.advance(ctx, key, id, score)
-	if err != nil || !ok || next == "" || q.ac == nil {
+	if err != nil || !ok || next == nil || q.ac == nil {
 		return ok, err
 	}
-	return true, q.promote(ctx, key, next)
+	return true, q.Promote(ctx, key, *next)
 }
 
-func (q *Queue) advance(ctx context.Context, key, id string, score int64) (next string, ok bool, err error) {
-	next, err = advanceScript.Run(ctx, q.rdb, []string{seqKey(key), taskKey(id), activeKey, blockedKey},
-		id, key, score).Text()
+// Advance ends head id of key like Settle but returns the next head
+// instead of enqueuing it: the caller runs it at once (the worker that
+// just finished the key's head) or Promotes it. nil when the key is now
+// empty; ok is false when id was not the head. A next head neither run
+// to its end nor promoted is found by the Sweeper after Grace.
+func (q *Queue) Advance(ctx context.Context, key, id string) (next *Next, ok bool, err error) {
+	return q.advance(ctx, key, id, q.now().UnixMilli())
+}
+
+func (q *Queue) advance(ctx context.Context, key, id string, score int64) (*Next, bool, error) {
+	res, err := advanceScript.Run(ctx, q.rdb, []string{seqKey(key), taskKey(id), activeKey, blockedKey},
+		id, key, score, prefix+"t:").StringSlice()
 	if errors.Is(err, redis.Nil) {
-		return "", false, nil
+		return nil, false, nil
 	}
 	if err != nil {
-		return "", false, fmt.Errorf("ordering: settle %s of %q: %w", id, key, err)
+		return nil, false, fmt.Errorf("ordering: settle %s of %q: %w", id, key, err)
 	}
-	return next, true, nil
+	if len(res) < 3 {
+		return nil, true, nil
+	}
+	if res[1] == "" {
+		return nil, true, fmt.Errorf("ordering: next head %s of %q: %w", res[0], key, ErrNoTask)
+	}
+	t, err := decodeTask(res[1])
+	if err != nil {
+		return nil, true, err
+	}
+	pos, _ := strconv.ParseInt(res[2], 10, 64)
+	return &Next{ID: res[0], Task: t, Position: pos}, true, nil
+}
+
+// Promote enqueues the head n of key in asynq.
+func (q *Queue) Promote(ctx context.Context, key string, n Next) error {
+	return q.enqueue(ctx, key, n.ID, n.Task, n.Position)
+}
+
+// Touch records that key's head is in good hands now (a worker runs it),
+// so the Sweeper leaves it alone for Grace.
+func (q *Queue) Touch(ctx context.Context, key string) error {
+	err := q.rdb.ZAddXX(ctx, activeKey, redis.Z{Score: float64(q.now().UnixMilli()), Member: key}).Err()
+	if err != nil {
+		return fmt.Errorf("ordering: touch %q: %w", key, err)
+	}
+	return nil
 }
 
 // promote enqueues the stored task id, the head of key, in asynq.
@@ -152,7 +195,7 @@ func (q *Queue) promote(ctx context.Context, key, id string) error {
 	}
 	var pos int64
 	if s, ok := vals[1].(string); ok {
-		_, _ = fmt.Sscan(s, &pos)
+		pos, _ = strconv.ParseInt(s, 10, 64)
 	}
 	return q.enqueue(ctx, key, id, t, pos)
 }

@@ -50,12 +50,14 @@ end
 return {0, pos, 0}`)
 
 // advanceScript removes a settled head — only if it is still the head —
-// and returns the next one ("" when the key is now empty; nil when id was
-// not the head). The key's active score becomes ARGV[3]: now when the
-// caller promotes the next head itself, 0 when it leaves that to the
-// Sweeper.
+// and returns the next one: {id, task JSON, position}; {} when the key is
+// now empty; nil when id was not the head. The key's active score becomes
+// ARGV[3]: now when the caller promotes the next head itself, 0 when it
+// leaves that to the Sweeper. The next head's stored task is read under
+// ARGV[4] .. id: a key of the same {chatq} slot, so one round trip does
+// it on a cluster too.
 //
-// KEYS: sequence, task(id), active, blocked. ARGV: id, key, score.
+// KEYS: sequence, task(id), active, blocked. ARGV: id, key, score, task key prefix.
 var advanceScript = redis.NewScript(settleLua + `
 if redis.call('LINDEX', KEYS[1], 0) ~= ARGV[1] then return false end
 redis.call('LPOP', KEYS[1])
@@ -64,10 +66,11 @@ redis.call('ZREM', KEYS[4], ARGV[2])
 local nxt = redis.call('LINDEX', KEYS[1], 0)
 if not nxt then
   redis.call('ZREM', KEYS[3], ARGV[2])
-  return ''
+  return {}
 end
 redis.call('ZADD', KEYS[3], ARGV[3], ARGV[2])
-return nxt`)
+local t = redis.call('HMGET', ARGV[4] .. nxt, 'task', 'pos')
+return {nxt, t[1] or '', t[2] or '0'}`)
 
 // blockScript marks a key blocked by its dead-lettered head, only if id
 // is still the head. KEYS: sequence, blocked. ARGV: id, key, now ms.

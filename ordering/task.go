@@ -22,9 +22,11 @@ const (
 // MaxKeyBytes bounds an order key: it becomes part of Redis key names.
 const MaxKeyBytes = 512
 
-// Retention is the least asynq retention of an ordered task: its completed
-// copy tells the Sweeper that a head whose settling was lost did run.
-const Retention = 10 * time.Minute
+// HeaderPriorAttempts counts the attempts a task had before it was
+// enqueued in asynq: a worker that runs its key's next head at once
+// (dispatcher) enqueues it for its retry with this header, so that asynq's
+// retry count plus it is the task's.
+const HeaderPriorAttempts = "chatq-order-prior-attempts"
 
 // Task is what an ordered task is until it is the head of its key: all it
 // takes to enqueue it in asynq, kept in Redis as JSON.
@@ -46,6 +48,15 @@ func Position(headers map[string]string) int64 {
 	return n
 }
 
+// PriorAttempts parses HeaderPriorAttempts; 0 when absent or malformed.
+func PriorAttempts(headers map[string]string) int {
+	n, err := strconv.Atoi(headers[HeaderPriorAttempts])
+	if err != nil || n < 0 {
+		return 0
+	}
+	return n
+}
+
 // asynqTask builds the asynq task for id, at position pos of key.
 func (t Task) asynqTask(id, key string, pos int64) *asynq.Task {
 	h := make(map[string]string, len(t.Headers)+2)
@@ -53,8 +64,10 @@ func (t Task) asynqTask(id, key string, pos int64) *asynq.Task {
 		h[k] = v
 	}
 	h[HeaderKey], h[HeaderPosition] = key, strconv.FormatInt(pos, 10)
-	opts := []asynq.Option{asynq.TaskID(id), asynq.Queue(t.Queue), asynq.MaxRetry(t.MaxRetry),
-		asynq.Retention(max(t.Retention, Retention))}
+	opts := []asynq.Option{asynq.TaskID(id), asynq.Queue(t.Queue), asynq.MaxRetry(t.MaxRetry)}
+	if t.Retention > 0 {
+		opts = append(opts, asynq.Retention(t.Retention))
+	}
 	if !t.ProcessAt.IsZero() {
 		opts = append(opts, asynq.ProcessAt(t.ProcessAt))
 	}

@@ -88,7 +88,7 @@ func TestChaosOrdered(t *testing.T) {
 	runs := make([]*chaos, len(scenarios))
 	for i, sc := range scenarios {
 		c := newChaos(t, sc.name)
-		c.env = []string{"CHATQ_ORDER_SWEEP_INTERVAL=200ms", "CHATQ_ORDER_GRACE=1s"}
+		c.env = []string{"CHATQ_ORDER_SWEEP_INTERVAL=200ms", "CHATQ_ORDER_GRACE=10s", "CHATQ_HTTP_TIMEOUT=2s"}
 		c.enqueueOrdered()
 		c.startWorker()
 		c.startWorker()

@@ -62,7 +62,8 @@ type Config struct {
 	// Ordered conversations (README "Ordered conversations", issue #13).
 	OrderOnDeadLetter  string        `envconfig:"ORDER_ON_DEAD_LETTER" default:"skip"` // skip | block
 	OrderSweepInterval time.Duration `envconfig:"ORDER_SWEEP_INTERVAL" default:"10s"`  // order sweeper passes
-	OrderGrace         time.Duration `envconfig:"ORDER_GRACE" default:"30s"`           // a head's quiet time before the sweeper checks it
+	OrderGrace         time.Duration `envconfig:"ORDER_GRACE" default:"30s"`
+	OrderChain         time.Duration `envconfig:"ORDER_CHAIN" default:"1s"` // 0 = never run a key's next task at once           // a head's quiet time before the sweeper checks it
 
 	// Operations (README "Operate"): metrics and health, the web UI.
 	MetricsAddr     string        `envconfig:"METRICS_ADDR" default:"127.0.0.1:9090"` // "" = no metrics server
@@ -158,7 +159,12 @@ func (c Config) validate() error {
 	check(c.IdempotencyWindow > 0, "IDEMPOTENCY_WINDOW", "must be positive")
 	check(ordering.CheckMode(c.OrderOnDeadLetter) == nil, "ORDER_ON_DEAD_LETTER", `must be "skip" or "block"`)
 	check(c.OrderSweepInterval > 0, "ORDER_SWEEP_INTERVAL", "must be positive")
-	check(c.OrderGrace > 0, "ORDER_GRACE", "must be positive")
+	// A worker runs a key's next head outside asynq for up to one call
+	// (HTTP_TIMEOUT, twice with a token request, plus the throttle's wait);
+	// the sweeper must not take it for lost meanwhile.
+	check(c.OrderGrace > 2*c.HTTPTimeout+5*time.Second, "ORDER_GRACE",
+		fmt.Sprintf("must exceed twice CHATQ_HTTP_TIMEOUT plus 5s (%s)", 2*c.HTTPTimeout+5*time.Second))
+	check(c.OrderChain >= 0, "ORDER_CHAIN", "must not be negative")
 	check(c.DeliveredTTL == 0 || c.DeliveredTTL >= dispatcher.MinDeliveredTTL, "DELIVERED_TTL",
 		fmt.Sprintf("must be 0 (no delivered markers) or at least %s (asynq's recovery window)", dispatcher.MinDeliveredTTL))
 	_, expErr := parseExpiryDefaults(c.ExpiryDefaults)

@@ -133,8 +133,17 @@ func workerConfig(c Config) dispatcher.Config {
 		DeferMaxAge: c.DeferMaxAge, Limits: c.limits(), CredentialsVars: c.credentialVars(),
 		AppKeyVar: envPrefix + "_APP_KEY", MaxPayloadBytes: c.MaxPayloadBytes,
 		DeliveredTTL: deliveredTTL(c.DeliveredTTL), CheckCredentials: true,
-		OrderOnDeadLetter: c.OrderOnDeadLetter,
+		OrderOnDeadLetter: c.OrderOnDeadLetter, OrderChain: orderChain(c.OrderChain),
 	}
+}
+
+// orderChain maps CHATQ_ORDER_CHAIN's 0 (never) to the dispatcher's
+// negative value; its 0 means the default.
+func orderChain(d time.Duration) time.Duration {
+	if d == 0 {
+		return -1
+	}
+	return d
 }
 
 // deliveredTTL maps CHATQ_DELIVERED_TTL's 0 (no markers) to the

@@ -117,9 +117,10 @@ func DefaultOptions() Options {
 			DeferMaxAttempts: 5, DeferMaxAge: time.Minute, CredentialsLogInterval: time.Hour,
 		},
 		HTTPTimeout: 2 * time.Second,
-		// A sweeper that looks at quiet heads often, so that crash repairs
-		// happen within a test's wait.
-		Order: app.OrderConfig{SweepInterval: 100 * time.Millisecond, Grace: 300 * time.Millisecond},
+		// A sweeper that passes often, so that a released key's next head
+		// is promoted within a test's wait; its Grace leaves a head a
+		// worker runs outside asynq (a chain) alone for more than one call.
+		Order: app.OrderConfig{SweepInterval: 100 * time.Millisecond, Grace: 10 * time.Second},
 	}
 }
 

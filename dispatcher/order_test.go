@@ -237,3 +237,25 @@ func TestOrder_TwoWorkersOneInFlightPerKey(t *testing.T) {
 		require.Equal(t, upTo(per), got[fmt.Sprintf("w%d", k)])
 	}
 }
+
+func TestOrder_ChainedHeadKeepsItsAttempts(t *testing.T) {
+	t.Parallel()
+	h := setup(t)
+	h.Sandbox.AddFault(sandbox.Fault{Match: `"chain#2"`, Status: 503})
+	// chain#1 is answered late, so chain#2 and #3 are queued behind it by then.
+	h.Sandbox.AddFault(sandbox.Fault{Match: `"chain#1"`, Delay: sandbox.Duration(300 * time.Millisecond)})
+	first := h.sendChat(t, chat("chain", "bob", 1))
+	second := h.sendChat(t, chat("chain", "bob", 2), tasks.MaxRetry(2))
+	h.sendChat(t, chat("chain", "bob", 3))
+	require.Equal(t, delivered, h.Events.WaitFinal(t, first)[0].Outcome)
+	// chain#2 runs right after chain#1 in the same handler, fails, and goes
+	// to asynq for its retries with that attempt counted: three attempts
+	// in all for a budget of two retries.
+	evs := h.Events.WaitFinal(t, second)
+	require.Len(t, evs, 3, "attempts of chain#2: %v", e2etest.Outcomes(evs))
+	rec, err := h.Store.Get(context.Background(), second)
+	require.NoError(t, err)
+	require.Equal(t, 3, rec.Attempts)
+	h.waitAccepted(t, 2)
+	require.Equal(t, []int{1, 3}, accepted(t, h.Sandbox)["chain"], "skip: chain#3 after chain#2's dead letter")
+}

@@ -34,6 +34,9 @@ func ordered(ctx context.Context, b *bencher) ([]Row, error) {
 	}
 	o, u := res[true], res[false]
 	label := fmt.Sprintf("%d keys × %d, 20 %% 503 + 5 %% 429, 2 × 20 slots, one worker kill -9", keys, per)
+	if b.opts.Smoke {
+		label = fmt.Sprintf("%d keys × %d, 20 %% 503 + 5 %% 429, 2 × 20 slots, smoke: no kill", keys, per)
+	}
 	rows = append(rows,
 		Row{Scenario: "ordered", Metric: "inversions, by the sandbox's acceptance order (" + label + ")",
 			Chatq: float64(o.inversions), Baseline: ptr(float64(u.inversions)), Unit: "messages", Target: "0",

@@ -159,11 +159,12 @@ func appKeyPath(key string) (string, error) {
 // request is one call of the REST API.
 type request struct {
 	method string
-	path   string // escaped, without the /org/app prefix: "/chatgroups/g1"
-	token  Token  // zero: no Authorization header
-	body   any    // nil: no body
-	out    any    // nil: a 2xx body is discarded
-	secret string // besides the token, text scrubbed from provider error text
+	path   string     // escaped, without the /org/app prefix: "/chatgroups/g1"
+	token  Token      // zero: no Authorization header
+	body   any        // nil: no body
+	form   url.Values // non-nil: a form-urlencoded body instead of body
+	out    any        // nil: a 2xx body is discarded
+	secret string     // besides the token, text scrubbed from provider error text
 }
 
 // do sends r and decodes a 2xx body into r.out. Failures are described in the
@@ -194,7 +195,10 @@ func (c *Client) newRequest(ctx context.Context, r request) (*http.Request, erro
 		return nil, err
 	}
 	var body io.Reader
-	if r.body != nil {
+	contentType := "application/json"
+	if r.form != nil {
+		body, contentType = strings.NewReader(r.form.Encode()), "application/x-www-form-urlencoded"
+	} else if r.body != nil {
 		b, err := json.Marshal(r.body)
 		if err != nil {
 			return nil, fmt.Errorf("encoding request body: %w: %w", ErrInvalidInput, err)
@@ -206,7 +210,7 @@ func (c *Client) newRequest(ctx context.Context, r request) (*http.Request, erro
 		return nil, fmt.Errorf("building request: %w: %w", ErrInvalidInput, err)
 	}
 	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Content-Type", contentType)
 	}
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", c.userAgent)

@@ -36,6 +36,9 @@ type DialectRules struct {
 	CustomGroupID bool
 	// ErrorCodes: error bodies carry a numeric "error_code" besides "error".
 	ErrorCodes bool
+	// GroupChatType is the recall's chat_type of a group message: Agora's
+	// page spells it "group_chat", Easemob's "groupchat" (the payload's).
+	GroupChatType string
 	// Doc is where the differences are documented.
 	Doc string
 }
@@ -48,6 +51,7 @@ var dialects = map[Dialect]DialectRules{
 		RequirePassword: false,
 		CustomGroupID:   false,
 		ErrorCodes:      false,
+		GroupChatType:   "group_chat", // message management, "Recall a message"
 		Doc:             "docs.agora.io Chat REST API (password removed from register in July 2024; public optional)",
 	},
 	DialectEasemob: {
@@ -56,6 +60,7 @@ var dialects = map[Dialect]DialectRules{
 		RequirePassword: true, // 400 "password or pin must provided"
 		CustomGroupID:   true, // 400 "group ID XX already exists!"
 		ErrorCodes:      true, // "error_code":14007 since 2025
+		GroupChatType:   "groupchat",
 		Doc:             "doc.easemob.com server-side API and easemob-im-server-sdk (public required on create)",
 	},
 }

@@ -197,6 +197,8 @@ const (
 	CodeResultFalse     = "result_false"      // add or remove one member: data.result false
 	CodeNotInNewMembers = "not_in_newmembers" // batch add: a requested user missing from data.newmembers
 	CodeNoResult        = "no_result"         // batch removal: a requested user without a result
+	CodeNotRecalled     = "not_recalled"      // message recall: recalled is not "yes" (its value is the Description)
+	CodeNotUpdated      = "not_updated"       // group update: a field sent is not answered true
 )
 
 // RefusedError is a 2xx answer whose data says the operation did not

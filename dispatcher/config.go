@@ -15,7 +15,8 @@ import (
 type Config struct {
 	// Concurrency is how many tasks run at once. Default 20.
 	Concurrency int
-	// Queues maps queue name to weight. Default messages:6, users:2, groups:2.
+	// Queues maps queue name to weight. Default messages:6, users:2, groups:2,
+	// rest:1.
 	Queues map[string]int
 	// QueueMode is QueueModeDedicated (default: one asynq server per queue,
 	// each with Concurrency slots) or QueueModeWeighted (one server, queues
@@ -69,6 +70,11 @@ type Config struct {
 	// back to asynq (fairness to other keys). Default 1s; negative: never
 	// (every next head waits for asynq's poll).
 	OrderChain time.Duration
+	// RecallWindow is how long after a message is sent a message:recall
+	// without force is still sent; later it is dead-lettered without a
+	// call (recall.go). Default DefaultRecallWindow (2m, the provider's
+	// default); negative: no check. Set it to the app's console setting.
+	RecallWindow time.Duration
 }
 
 func (c Config) withDefaults() Config {
@@ -92,6 +98,7 @@ func (c Config) withDefaults() Config {
 	}
 	c.CredentialsLogInterval = orDuration(c.CredentialsLogInterval, time.Minute)
 	c.DeliveredTTL = orDuration(c.DeliveredTTL, DefaultDeliveredTTL)
+	c.RecallWindow = orDuration(c.RecallWindow, DefaultRecallWindow)
 	if c.CredentialsVars == "" {
 		c.CredentialsVars = "the client id and secret"
 	}
@@ -150,7 +157,7 @@ func (c Config) validate() error {
 // workers, users and groups share the rest, and each family can be paused
 // alone (asynq pauses whole queues).
 func DefaultQueues() map[string]int {
-	return map[string]int{tasks.QueueMessages: 6, tasks.QueueUsers: 2, tasks.QueueGroups: 2}
+	return map[string]int{tasks.QueueMessages: 6, tasks.QueueUsers: 2, tasks.QueueGroups: 2, tasks.QueueRest: 1}
 }
 
 func orDuration(d, def time.Duration) time.Duration {

@@ -92,6 +92,9 @@ func (w *Worker) process(ctx context.Context, r run) error {
 	if err != nil {
 		return w.deadLetter(ctx, r, refused(err))
 	}
+	if stop, err := w.pastRecallWindow(ctx, r, j); stop {
+		return err
+	}
 	return w.execute(ctx, r, j)
 }
 
@@ -159,6 +162,9 @@ type job struct {
 	call   call
 	family throttle.Family
 	batch  tasks.Batch // nil unless the provider applies the items one by one
+	// recallFrom opens the recall window of an unforced message:recall
+	// (recall.go); zero for every other task.
+	recallFrom time.Time
 }
 
 // size is how many items the batch asks for; 0 for other tasks.
@@ -191,7 +197,7 @@ func (w *Worker) prepare(r run) (job, error) {
 	if err != nil {
 		return job{}, err
 	}
-	j := job{call: c, family: familyOf(p)}
+	j := job{call: c, family: familyOf(p), recallFrom: recallStart(p, r)}
 	j.batch, _ = p.(tasks.Batch)
 	return j, nil
 }
@@ -236,6 +242,18 @@ func callFor(api *agora.Client, p tasks.Payload, taskID string) (call, error) {
 	case tasks.TransferGroupOwner:
 		return func(ctx context.Context, tok agora.Token) ([]itemFailure, error) {
 			return nil, api.TransferGroupOwner(ctx, tok, p.GroupID, p.NewOwner)
+		}, nil
+	case tasks.RecallMessage:
+		return func(ctx context.Context, tok agora.Token) ([]itemFailure, error) {
+			return nil, api.RecallMessage(ctx, tok, p)
+		}, nil
+	case tasks.UpdateGroup:
+		return func(ctx context.Context, tok agora.Token) ([]itemFailure, error) {
+			return nil, api.UpdateGroup(ctx, tok, p)
+		}, nil
+	case tasks.RestCall:
+		return func(ctx context.Context, tok agora.Token) ([]itemFailure, error) {
+			return nil, api.RestCall(ctx, tok, p)
 		}, nil
 	}
 	return nil, fmt.Errorf("dispatcher: no provider call for %s payload %T", typ, p)

@@ -17,7 +17,7 @@ func TestWorker_newServers(t *testing.T) {
 		wantErr string
 	}{
 		{QueueModeWeighted, 1, ""},
-		{QueueModeDedicated, 3, ""},
+		{QueueModeDedicated, 4, ""}, // messages, users, groups, rest
 		{"round-robin", 0, `field QueueMode: must be "weighted" or "dedicated", got "round-robin"`},
 	} {
 		t.Run(tc.mode, func(t *testing.T) {

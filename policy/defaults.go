@@ -26,6 +26,11 @@ const (
 	docMembers  = "https://doc.easemob.com/document/server-side/group_member.html"
 	// docRefused marks the rows of answers that say no with a 200 (issue #12).
 	docRefused = docMembers + " (200 response data)"
+	// docRecall is the recall call: Agora answers its refusals with a 200
+	// (msgs[].recalled), Easemob with 400/403 message_recall_error.
+	docRecall      = "https://docs.agora.io/en/agora-chat/restful-api/message-management (Recall a message)"
+	docRecallEM    = "https://doc.easemob.com/document/server-side/message_recall_single.html"
+	docGroupUpdate = "https://docs.agora.io/en/agora-chat/restful-api/chat-group-management/create-delete-retrieve-groups (Modifying group information)"
 )
 
 // Types used by the rows below. They mirror package tasks, which policy does
@@ -38,6 +43,8 @@ const (
 	typeAddMembers    = "group:members:add"
 	typeRemoveMembers = "group:members:remove"
 	typeTransferOwner = "group:owner:transfer"
+	typeRecall        = "message:recall"
+	typeUpdateGroup   = "group:update"
 )
 
 // defaultRules is the table chatq ships: one row per documented case. Rows that
@@ -116,6 +123,10 @@ var defaultRules = []Rule{
 		Action: ActionDeadLetter, PayloadFault: true, Reason: "too many message recipients", Doc: docMessages},
 	{Name: "400-send-message-too-large", Status: "400", Code: "message_send_error", Message: "message is too large",
 		Action: ActionDeadLetter, PayloadFault: true, Reason: "message body too large", Doc: docMessages},
+	{Name: "400-recall-param-empty", Status: "400", Code: "message_recall_error", Message: "param {field} can't be empty",
+		Action: ActionDeadLetter, PayloadFault: true, Reason: "recall field missing", Doc: docRecallEM},
+	{Name: "400-recall-no-recipient", Status: "400", Code: "message_recall_error", Message: "can't find msg to",
+		Action: ActionDeadLetter, PayloadFault: true, Reason: "recipient of the recalled message not found", Doc: docRecallEM},
 
 	// Easemob's group create: a custom group id that exists is
 	// a create that already happened (chatq derives the id from the task,
@@ -148,6 +159,22 @@ var defaultRules = []Rule{
 		Action: ActionRetry, Class: ClassTransient, Reason: "member not removed (result false)", Doc: docRefused},
 	{Name: "200-remove-no-result", Status: "200", Code: "no_result", Types: []string{typeRemoveMembers},
 		Action: ActionRetry, Class: ClassTransient, Reason: "no result for the member in the answer", Doc: docRefused},
+	// A recall refused with a 200 (Agora: msgs[].recalled is the reason):
+	// "not_found msg" is a message already recalled — the answer to a recall
+	// retried after a timeout — or no longer stored (force recalls it from
+	// the receivers' devices), so the goal state holds for the server.
+	{Name: "200-recall-not-found", Status: "200", Code: "not_recalled", Types: []string{typeRecall}, Message: "not_found msg",
+		Action: ActionDone, Reason: "message already recalled (or no longer stored)", Doc: docRecall + " (failure list)"},
+	{Name: "200-recall-too-late", Status: "200", Code: "not_recalled", Types: []string{typeRecall}, Message: "exceed {what} time limit",
+		Action: ActionDeadLetter, Reason: "past the recall window (force recalls anyway)", Doc: docRecall + " (failure list)"},
+	{Name: "200-recall-no-recipient", Status: "200", Code: "not_recalled", Types: []string{typeRecall}, Message: "can't find {message} to",
+		Action: ActionDeadLetter, Reason: "recipient of the recalled message not found", Doc: docRecall + " (failure list)"},
+	{Name: "200-recall-refused", Status: "200", Code: "not_recalled", Types: []string{typeRecall},
+		Action: ActionRetry, Class: ClassTransient, Reason: "message not recalled (recalled is not \"yes\")", Doc: docRecall + " (failure list: \"internal error\")"},
+	// A modification is safe to repeat; a field the provider keeps refusing
+	// is dead-lettered when the budget is spent, never reported done.
+	{Name: "200-update-refused", Status: "200", Code: "not_updated", Types: []string{typeUpdateGroup},
+		Action: ActionRetry, Class: ClassTransient, Reason: "group field not confirmed updated (data.<field> not true)", Doc: docGroupUpdate},
 	{Name: "200", Status: "200",
 		Action: ActionRetry, Class: ClassTransient, Reason: "the provider answered 200 without confirming the operation", Doc: docRefused},
 
@@ -192,6 +219,12 @@ var defaultRules = []Rule{
 		Action:  ActionDefer, Class: ClassTransient, Reason: "message quota reached", Doc: docMessages + "; " + docLimits},
 	{Name: "403-message-send-forbidden-for-url", Status: "403", Types: []string{typeSendMessage}, Message: "Forbidden for url: {url}",
 		Action: ActionDefer, Class: ClassTransient, Reason: "message quota reached (older wording)", Doc: docLimits},
+	{Name: "403-recall-too-late", Status: "403", Code: "message_recall_error", Message: "exceed recall time limit",
+		Action: ActionDeadLetter, Reason: "past the recall window (force recalls anyway)", Doc: docRecallEM},
+	{Name: "403-recall-not-found", Status: "403", Code: "message_recall_error", Types: []string{typeRecall}, Message: "not_found msg",
+		Action: ActionDone, Reason: "message already recalled (or no longer stored)", Doc: docRecallEM + ": \"若消息已被撤回，则无需重复撤回\""},
+	{Name: "403-recall-unopened", Status: "403", Code: "forbidden_op", Message: "message recall service is unopened",
+		Action: ActionDeadLetter, Reason: "message recall is not enabled for the app (console)", Doc: docRecallEM},
 	{Name: "403", Status: "403",
 		Action: ActionDeadLetter, Reason: "operation forbidden", Doc: docPage403},
 

@@ -19,6 +19,8 @@
 //	create_group    POST   /{org}/{app}/chatgroups
 //	delete_group    DELETE /{org}/{app}/chatgroups/{group}
 //	transfer_owner  PUT    /{org}/{app}/chatgroups/{group}    body {"newowner":"u"}
+//	update_group    PUT    /{org}/{app}/chatgroups/{group}    body without "newowner"
+//	recall_message  POST   /{org}/{app}/messages/msg_recall
 //	add_members     POST   /{org}/{app}/chatgroups/{group}/users[/{user}]
 //	remove_members  DELETE /{org}/{app}/chatgroups/{group}/users/{u1,u2,...}
 //	other           anything else under a provider path (answered 500 or 405)

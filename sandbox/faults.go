@@ -65,8 +65,9 @@ type Fault struct {
 	DropAfter bool `json:"drop_after,omitempty"`
 	// Refuse answers the call with the endpoint's documented negative 200
 	// and changes nothing: delete_group data.success false, transfer_owner
-	// data.newowner false, add_members for one user data.result false.
-	// Other endpoints ignore it.
+	// data.newowner false, add_members for one user data.result false,
+	// update_group every field false, recall_message "internal error"
+	// (Agora's 200 failure list; Easemob's 500). Other endpoints ignore it.
 	Refuse bool `json:"refuse,omitempty"`
 }
 

@@ -103,7 +103,7 @@ func TestServer_TransferOwnerErrors(t *testing.T) {
 		transfer("same owner", "g1", `{"newowner":"owner"}`, 403, "forbidden_op", "New owner and old owner are the same."),
 		transfer("not a member", "g1", `{"newowner":"m3"}`, 403, "forbidden_op", "User: m3 doesn't exist in group: g1."),
 		transfer("not a user", "g1", `{"newowner":"ghost"}`, 403, "forbidden_op", "User: ghost doesn't exist in group: g1."),
-		transfer("missing newowner", "g1", `{"groupname":"x"}`, 400, "invalid_parameter", "newowner must be provided"),
+		transfer("empty newowner (without it, a PUT is update_group)", "g1", `{"newowner":""}`, 400, "invalid_parameter", "newowner must be provided"),
 	})
 }
 

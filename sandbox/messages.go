@@ -85,11 +85,15 @@ func (s *Server) deliver(target, from string, req *sendRequest) (map[string]stri
 		s.st.messages = append(s.st.messages, Message{
 			ID: id, Target: target, From: from, To: to, Type: req.Type, Body: req.Body, Ext: req.Ext,
 		})
+		s.st.sent[id] = sentMessage{target: target, to: to, at: s.now()}
 	}
 	s.stats.Delivered += len(req.To)
 	// Trim at twice the limit so the copy is amortised; Messages returns
 	// only the newest MaxStoredMessages.
 	if n := s.cfg.MaxStoredMessages; n > 0 && len(s.st.messages) >= 2*n {
+		for _, m := range s.st.messages[:len(s.st.messages)-n] {
+			delete(s.st.sent, m.ID) // no longer stored: a recall finds it no more
+		}
 		s.st.messages = append([]Message(nil), s.st.messages[len(s.st.messages)-n:]...)
 	}
 	return data, true

@@ -18,6 +18,10 @@ const (
 	EndpointAddMembers    = "add_members"
 	EndpointRemoveMembers = "remove_members"
 	EndpointTransferOwner = "transfer_owner"
+	EndpointRecallMessage = "recall_message"
+	// EndpointUpdateGroup is PUT chatgroups/{g} without "newowner" (a PUT
+	// with it is transfer_owner).
+	EndpointUpdateGroup = "update_group"
 	// EndpointOther counts provider-path calls that match no endpoint: an
 	// unknown path or a known path with the wrong method.
 	EndpointOther = "other"
@@ -27,7 +31,7 @@ const (
 var Endpoints = []string{
 	EndpointToken, EndpointSendMessage, EndpointRegisterUser, EndpointCreateGroup,
 	EndpointDeleteGroup, EndpointAddMembers, EndpointRemoveMembers, EndpointTransferOwner,
-	EndpointOther,
+	EndpointRecallMessage, EndpointUpdateGroup, EndpointOther,
 }
 
 type routeStatus int
@@ -58,6 +62,7 @@ var patterns = []pattern{
 	{[]string{"messages", "users"}, map[string]string{http.MethodPost: EndpointSendMessage}},
 	{[]string{"messages", "chatgroups"}, map[string]string{http.MethodPost: EndpointSendMessage}},
 	{[]string{"messages", "chatrooms"}, map[string]string{http.MethodPost: EndpointSendMessage}},
+	{[]string{"messages", "msg_recall"}, map[string]string{http.MethodPost: EndpointRecallMessage}},
 	{[]string{"users"}, map[string]string{http.MethodPost: EndpointRegisterUser}},
 	{[]string{"chatgroups"}, map[string]string{http.MethodPost: EndpointCreateGroup}},
 	{[]string{"chatgroups", "*"}, map[string]string{

@@ -56,14 +56,19 @@ type Config struct {
 	// Logger receives one debug line per request; tokens and secrets are
 	// never logged. nil = discard.
 	Logger *slog.Logger
+	// RecallWindow is the app's message recall window: a recall without
+	// force later than this after the send is refused ("exceed recall time
+	// limit"). Default 2m, the provider's default.
+	RecallWindow time.Duration
 	// Now is the clock behind token expiry, the rate limit, the message
-	// quota and timestamps. nil = time.Now.
+	// quota, the recall window and timestamps. nil = time.Now.
 	Now func() time.Time
 }
 
 const (
 	defaultTokenTTL        = time.Hour
 	defaultMaxMessageBytes = 5120
+	defaultRecallWindow    = 2 * time.Minute
 	// minBodyLimit bounds how much of a request body is read.
 	minBodyLimit = 1 << 20
 )
@@ -85,6 +90,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxMessageBytes <= 0 {
 		c.MaxMessageBytes = defaultMaxMessageBytes
+	}
+	if c.RecallWindow <= 0 {
+		c.RecallWindow = defaultRecallWindow
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
@@ -173,7 +181,8 @@ func (s *Server) serveProvider(w http.ResponseWriter, r *http.Request) {
 	c := &call{s: s, w: w, r: r, rt: rt}
 	body, readErr := readBody(r, max(minBodyLimit, 4*s.cfg.MaxMessageBytes))
 	c.body = body
-	s.countCall(rt.endpoint)
+	c.rt.endpoint = refineEndpoint(c.rt.endpoint, body)
+	s.countCall(c.rt.endpoint)
 	if s.applyFault(c) {
 		return
 	}
@@ -238,6 +247,10 @@ func (s *Server) handle(c *call) (any, *apiError) {
 		return s.removeMembers(c)
 	case EndpointTransferOwner:
 		return s.transferOwner(c)
+	case EndpointRecallMessage:
+		return s.recallMessage(c)
+	case EndpointUpdateGroup:
+		return s.updateGroup(c)
 	}
 	return nil, errUnknownPath
 }

@@ -54,6 +54,9 @@ type user struct {
 type group struct {
 	name, description, owner string
 	members                  map[string]bool
+	// info holds the other modifiable fields a PUT set (maxusers, public,
+	// custom, …), by the provider's names (GroupInfo).
+	info map[string]any
 }
 
 // state is the provider's data. Server.mu guards it.
@@ -62,10 +65,12 @@ type state struct {
 	groups   map[string]*group
 	tokens   map[string]time.Time // token -> expiry
 	messages []Message
+	sent     map[string]sentMessage // message id -> what a recall checks (recall.go)
 }
 
 func newState() *state {
-	return &state{users: map[string]user{}, groups: map[string]*group{}, tokens: map[string]time.Time{}}
+	return &state{users: map[string]user{}, groups: map[string]*group{}, tokens: map[string]time.Time{},
+		sent: map[string]sentMessage{}}
 }
 
 func (st *state) addUser(name string, now time.Time) user {

@@ -151,6 +151,24 @@ func (c *Client) TransferGroupOwner(ctx context.Context, p TransferGroupOwner, o
 	return c.enqueue(ctx, p, opts)
 }
 
+// RecallMessage validates p and enqueues a TypeRecallMessage task. It
+// returns the asynq task id.
+func (c *Client) RecallMessage(ctx context.Context, p RecallMessage, opts ...Option) (string, error) {
+	return c.enqueue(ctx, p, opts)
+}
+
+// UpdateGroup validates p and enqueues a TypeUpdateGroup task. It returns
+// the asynq task id.
+func (c *Client) UpdateGroup(ctx context.Context, p UpdateGroup, opts ...Option) (string, error) {
+	return c.enqueue(ctx, p, opts)
+}
+
+// RestCall validates p and enqueues a TypeRestCall task. It returns the
+// asynq task id.
+func (c *Client) RestCall(ctx context.Context, p RestCall, opts ...Option) (string, error) {
+	return c.enqueue(ctx, p, opts)
+}
+
 // Enqueue strictly decodes and validates payload as a taskType payload (see
 // Decode) and enqueues its canonical encoding. It returns the asynq task id.
 // It is the generic entry point, used for JSON lines.

@@ -12,7 +12,7 @@ func TestTypes(t *testing.T) {
 
 	want := []string{
 		"group:create", "group:delete", "group:members:add", "group:members:remove",
-		"group:owner:transfer", "message:send", "user:register",
+		"group:owner:transfer", "group:update", "message:recall", "message:send", "rest:call", "user:register",
 	}
 	require.Equal(t, want, Types())
 
@@ -35,6 +35,9 @@ func TestQueueFor(t *testing.T) {
 		{TypeAddGroupMembers, QueueGroups},
 		{TypeRemoveGroupMembers, QueueGroups},
 		{TypeTransferGroupOwner, QueueGroups},
+		{TypeRecallMessage, QueueMessages},
+		{TypeUpdateGroup, QueueGroups},
+		{TypeRestCall, QueueRest},
 		{"", ""},
 		{"message:sent", ""},
 	}

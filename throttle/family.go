@@ -24,15 +24,22 @@ const (
 	Users Family = "users"
 	// Groups is every /chatgroups call: 100 calls/s.
 	Groups Family = "chatgroups"
+	// MessagesRecall is POST /messages/msg_recall: 100 calls/s per app key
+	// (doc.easemob.com message_recall_single), a quota of its own.
+	MessagesRecall Family = "messages/msg_recall"
+	// Rest is every rest:call: the calls have no family chatq knows, so
+	// they share one, at the default 100 calls/s of most APIs.
+	Rest Family = "rest"
 )
 
 // Families lists the families in display order.
-var Families = []Family{MessagesUsers, MessagesGroups, MessagesRooms, Users, Groups}
+var Families = []Family{MessagesUsers, MessagesGroups, MessagesRooms, Users, Groups, MessagesRecall, Rest}
 
 // DefaultLimits returns the documented limits in calls per second.
 func DefaultLimits() map[Family]float64 {
 	return map[Family]float64{
 		MessagesUsers: 100, MessagesGroups: 20, MessagesRooms: 100, Users: 100, Groups: 100,
+		MessagesRecall: 100, Rest: 100,
 	}
 }
 
@@ -53,6 +60,10 @@ func FamilyFor(taskType, target string) Family {
 		return Users
 	case strings.HasPrefix(taskType, "group:"):
 		return Groups
+	case taskType == "message:recall":
+		return MessagesRecall
+	case taskType == "rest:call":
+		return Rest
 	}
 	return ""
 }

@@ -30,7 +30,7 @@ type Config struct {
 	AppCertificate   string         `envconfig:"APP_CERTIFICATE"`        // secret
 	TokenTTL         time.Duration  `envconfig:"TOKEN_TTL" default:"1h"` // lifetime of minted or requested tokens, <= 24h
 	Concurrency      int            `envconfig:"CONCURRENCY" default:"20"`
-	Queues           map[string]int `envconfig:"QUEUES" default:"messages:6,users:2,groups:2"`
+	Queues           map[string]int `envconfig:"QUEUES" default:"messages:6,users:2,groups:2,rest:1"`
 	QueueMode        string         `envconfig:"QUEUE_MODE" default:"dedicated"`
 	MaxRetry         int            `envconfig:"MAX_RETRY" default:"25"`
 	RetryBaseDelay   time.Duration  `envconfig:"RETRY_BASE_DELAY" default:"1s"`
@@ -62,8 +62,10 @@ type Config struct {
 	// Ordered conversations (README "Ordered conversations", issue #13).
 	OrderOnDeadLetter  string        `envconfig:"ORDER_ON_DEAD_LETTER" default:"skip"` // skip | block
 	OrderSweepInterval time.Duration `envconfig:"ORDER_SWEEP_INTERVAL" default:"10s"`  // order sweeper passes
-	OrderGrace         time.Duration `envconfig:"ORDER_GRACE" default:"30s"`
-	OrderChain         time.Duration `envconfig:"ORDER_CHAIN" default:"1s"` // 0 = never run a key's next task at once           // a head's quiet time before the sweeper checks it
+	OrderGrace         time.Duration `envconfig:"ORDER_GRACE" default:"30s"`           // a head's quiet time before the sweeper checks it
+	OrderChain         time.Duration `envconfig:"ORDER_CHAIN" default:"1s"`            // 0 = never run a key's next task at once
+	// RecallWindow is the app's message recall window: 0 = no check.
+	RecallWindow time.Duration `envconfig:"RECALL_WINDOW" default:"2m"`
 
 	// Operations (README "Operate"): metrics and health, the web UI.
 	MetricsAddr     string        `envconfig:"METRICS_ADDR" default:"127.0.0.1:9090"` // "" = no metrics server
@@ -165,6 +167,7 @@ func (c Config) validate() error {
 	check(c.OrderGrace > 2*c.HTTPTimeout+5*time.Second, "ORDER_GRACE",
 		fmt.Sprintf("must exceed twice CHATQ_HTTP_TIMEOUT plus 5s (%s)", 2*c.HTTPTimeout+5*time.Second))
 	check(c.OrderChain >= 0, "ORDER_CHAIN", "must not be negative")
+	check(c.RecallWindow >= 0, "RECALL_WINDOW", "must not be negative (0: no check)")
 	check(c.DeliveredTTL == 0 || c.DeliveredTTL >= dispatcher.MinDeliveredTTL, "DELIVERED_TTL",
 		fmt.Sprintf("must be 0 (no delivered markers) or at least %s (asynq's recovery window)", dispatcher.MinDeliveredTTL))
 	_, expErr := parseExpiryDefaults(c.ExpiryDefaults)

@@ -81,7 +81,7 @@ func TestEnqueue_FlagsCheckedLikeTheEnvironment(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"unknown queue", append(msg, "--queue", "mesages"), `--queue: must be a queue chatq serves (CHATQ_QUEUES: groups, messages, users), got "mesages"`},
+		{"unknown queue", append(msg, "--queue", "mesages"), `--queue: must be a queue chatq serves (CHATQ_QUEUES: groups, messages, rest, users), got "mesages"`},
 		{"unknown queue, -f", append(file, "--queue", "nope"), "--queue: must be a queue chatq serves"},
 		{"max retry too high", append(msg, "--max-retry", "5000"), "--max-retry: must be between 0 and 1000 (like CHATQ_MAX_RETRY), got 5000"},
 		{"max retry negative, -f", append(file, "--max-retry", "-1"), "--max-retry: must be between 0 and 1000"},

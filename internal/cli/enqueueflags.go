@@ -40,6 +40,9 @@ func payloadCommands() []payloadCommand {
 		{"members-add", "Add members to a group", tasks.TypeAddGroupMembers, bindMembers(true)},
 		{"members-remove", "Remove members from a group", tasks.TypeRemoveGroupMembers, bindMembers(false)},
 		{"owner-transfer", "Transfer group ownership", tasks.TypeTransferGroupOwner, bindOwnerTransfer},
+		{"message-recall", "Recall a sent message", tasks.TypeRecallMessage, bindRecall},
+		{"group-update", "Modify a chat group's information", tasks.TypeUpdateGroup, bindGroupUpdate},
+		{"rest-call", "Make any other documented write of the REST API", tasks.TypeRestCall, bindRestCall},
 	}
 }
 

@@ -57,6 +57,7 @@ takes faults from --fault flags or POST /_sandbox/faults.`,
 	fl.BoolVar(&f.http2, "http2", true, "with --tls: offer HTTP/2 (false: HTTP/1.1 only, like a provider without it)")
 	fl.StringVar(&f.cfg.Dialect, "dialect", sandbox.DialectAgora, "provider to play, as strict as it is: agora or easemob")
 	fl.IntVar(&f.cfg.MaxMessageBytes, "max-message-bytes", 5120, "body+ext bytes before 400 message is too large")
+	fl.DurationVar(&f.cfg.RecallWindow, "recall-window", 2*time.Minute, "how long after a send a recall without force is accepted")
 	fl.StringArrayVar(&f.faults, "fault", nil, "fault spec, repeatable: endpoint=send_message,status=503,times=3")
 	return cmd
 }

@@ -153,7 +153,7 @@ func requireJSONLogDurations(t *testing.T, logs string) {
 		require.NoError(t, json.Unmarshal(sc.Bytes(), &line), "not a JSON log line: %s", sc.Text())
 		lines[line["msg"].(string)] = line
 	}
-	require.Equal(t, map[string]any{"messages": 6.0, "users": 2.0, "groups": 2.0}, lines["worker started"]["queues"])
+	require.Equal(t, map[string]any{"messages": 6.0, "users": 2.0, "groups": 2.0, "rest": 1.0}, lines["worker started"]["queues"])
 	require.Equal(t, "10s", lines["worker stopping"]["shutdown_timeout"])
 	require.Equal(t, "WARN", lines["dead-lettered"]["level"])
 	require.NotContains(t, logs, "Retry exhausted", "asynq's line is at debug level, below the default info")

@@ -132,23 +132,16 @@ func workerConfig(c Config) dispatcher.Config {
 		ShutdownTimeout: c.ShutdownTimeout, DeferMaxAttempts: c.DeferMaxAttempts,
 		DeferMaxAge: c.DeferMaxAge, Limits: c.limits(), CredentialsVars: c.credentialVars(),
 		AppKeyVar: envPrefix + "_APP_KEY", MaxPayloadBytes: c.MaxPayloadBytes,
-		DeliveredTTL: deliveredTTL(c.DeliveredTTL), CheckCredentials: true,
-		OrderOnDeadLetter: c.OrderOnDeadLetter, OrderChain: orderChain(c.OrderChain),
+		DeliveredTTL: offWhenZero(c.DeliveredTTL), CheckCredentials: true,
+		RecallWindow:      offWhenZero(c.RecallWindow),
+		OrderOnDeadLetter: c.OrderOnDeadLetter, OrderChain: offWhenZero(c.OrderChain),
 	}
 }
 
-// orderChain maps CHATQ_ORDER_CHAIN's 0 (never) to the dispatcher's
-// negative value; its 0 means the default.
-func orderChain(d time.Duration) time.Duration {
-	if d == 0 {
-		return -1
-	}
-	return d
-}
-
-// deliveredTTL maps CHATQ_DELIVERED_TTL's 0 (no markers) to the
-// dispatcher's negative value; its 0 means the default.
-func deliveredTTL(d time.Duration) time.Duration {
+// offWhenZero maps a setting's 0 (CHATQ_DELIVERED_TTL: no markers;
+// CHATQ_RECALL_WINDOW: no check) to the dispatcher's negative value; the
+// dispatcher's 0 means the default.
+func offWhenZero(d time.Duration) time.Duration {
 	if d == 0 {
 		return -1
 	}

@@ -20,7 +20,7 @@ func ExampleRead() {
 	// Output:
 	// 1 good line(s)
 	// line 3: message:send: field "body.url": is required
-	// line 4: field "type": unknown task type "group:remove"; want one of group:create, group:delete, group:members:add, group:members:remove, group:owner:transfer, message:send, user:register
+	// line 4: field "type": unknown task type "group:remove"; want one of group:create, group:delete, group:members:add, group:members:remove, group:owner:transfer, group:update, message:recall, message:send, rest:call, user:register
 }
 
 func ExampleParse() {

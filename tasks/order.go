@@ -121,6 +121,9 @@ func (p TransferGroupOwner) Conversation() (string, error) {
 	return targetGroups + ":" + p.GroupID, nil
 }
 
+// Conversation is the group: "chatgroups:<id>", as its messages.
+func (p UpdateGroup) Conversation() (string, error) { return targetGroups + ":" + p.GroupID, nil }
+
 // resolveOrder sets o.orderKey from p's conversation when Ordered was
 // given.
 func (o *options) resolveOrder(p Payload) error {

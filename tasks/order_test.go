@@ -28,6 +28,7 @@ func TestConversationKey(t *testing.T) {
 		{name: "one room", p: SendMessage{Target: "chatrooms", To: []string{"r1"}, Type: "txt", Body: body}, want: "chatrooms:r1"},
 		{name: "several recipients", p: SendMessage{Target: "users", To: []string{"a", "b"}, Type: "txt", Body: body}, wantField: "to"},
 		{name: "group members with the group's messages", p: AddGroupMembers{GroupID: "g1", Usernames: []string{"a"}}, want: "chatgroups:g1"},
+		{name: "group update with the group's messages", p: UpdateGroup{GroupID: "g1"}, want: "chatgroups:g1"},
 		{name: "no conversation", p: RegisterUsers{Users: []User{{Username: "a", Password: "p"}}}, wantField: "ordered"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

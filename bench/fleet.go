@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -35,6 +36,13 @@ type fleetSpec struct {
 	maxRetry    int                                    // the producer's retry budget; 0 = chatq's default
 	during      func(ctx context.Context, r *fleetRun) // runs beside the workers
 	timeout     time.Duration
+	// The ordered scenario's: faults the sandbox starts with, a producer
+	// of its own (nil: b.enqueue), and the sandbox keeping every message
+	// (its acceptance order is the oracle; delivered then counts each
+	// message once, however often it was sent).
+	faults       []sandbox.Fault
+	produce      func(ctx context.Context, c *tasks.Client) error
+	keepMessages bool
 }
 
 // fleetRun is a run in progress.
@@ -43,6 +51,32 @@ type fleetRun struct {
 	start  time.Time
 	marks  map[string]time.Time
 	markCh chan markAt
+	// workers are the live worker processes (kill9 replaces one).
+	mu      sync.Mutex
+	workers []*child
+	restart func(i int) (*child, error)
+}
+
+// kill9 kills worker i with SIGKILL and starts it again, as a supervisor
+// would.
+func (r *fleetRun) kill9(i int) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	c := r.workers[i]
+	_ = c.cmd.Process.Kill()
+	<-c.done
+	n, err := r.restart(i)
+	if err != nil {
+		return err
+	}
+	r.workers[i] = n
+	return nil
+}
+
+func (r *fleetRun) live() []*child {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.workers)
 }
 
 type markAt struct {
@@ -68,11 +102,12 @@ type fleetResult struct {
 	marks        map[string]time.Time
 	start        time.Time
 	timedOut     bool
-	sendWindow   time.Duration // first send to last successful send, at the provider
-	conns        int64         // connections the provider accepted
-	connsWarm    int64         // of which after the first 1,000 sends; -1 = fewer sends
-	handshakes   int64         // TLS handshakes the provider made
-	peakRSS      []float64     // per worker process, MiB
+	sendWindow   time.Duration     // first send to last successful send, at the provider
+	conns        int64             // connections the provider accepted
+	connsWarm    int64             // of which after the first 1,000 sends; -1 = fewer sends
+	handshakes   int64             // TLS handshakes the provider made
+	peakRSS      []float64         // per worker process, MiB
+	messages     []sandbox.Message // fleetSpec.keepMessages: what the sandbox accepted, in order
 }
 
 // lost is what is neither delivered nor dead-lettered.
@@ -105,37 +140,47 @@ func (b *bencher) runFleet(ctx context.Context, s fleetSpec) (fleetResult, error
 	}
 	defer os.RemoveAll(dir)
 	s.sandbox.ClientID, s.sandbox.ClientSecret, s.sandbox.MaxStoredMessages = clientID, clientSecret, 1
+	if s.keepMessages {
+		s.sandbox.MaxStoredMessages = 0
+	}
 	p, err := newProvider(s.sandbox, s.wire, dir)
 	if err != nil {
 		return fleetResult{}, err
 	}
 	defer p.close()
-	if err := b.enqueue(ctx, s.tasks, s.maxRetry); err != nil {
+	for _, f := range s.faults {
+		p.sb.AddFault(f)
+	}
+	if err := b.produce(ctx, s); err != nil {
 		return fleetResult{}, err
 	}
 	children, err := b.startWorkers(p, s)
+	r := &fleetRun{p: p, start: time.Now(), marks: map[string]time.Time{}, markCh: make(chan markAt, 16),
+		workers: children, restart: func(i int) (*child, error) { return b.startWorker(p, s, i) }}
 	defer func() {
-		for _, c := range children {
+		for _, c := range r.live() {
 			c.stop()
 		}
 	}()
 	if err != nil {
 		return fleetResult{}, err
 	}
-	r := &fleetRun{p: p, start: time.Now(), marks: map[string]time.Time{}, markCh: make(chan markAt, 16)}
 	wctx, stop := context.WithCancel(ctx)
 	defer stop()
 	if s.during != nil {
 		go s.during(wctx, r)
 	}
-	res, err := b.watch(ctx, r, s, children)
+	res, err := b.watch(ctx, r, s)
 	if err != nil {
 		return res, err
 	}
-	for _, c := range children {
+	for _, c := range r.live() {
 		res.peakRSS = append(res.peakRSS, c.peakRSS())
 	}
 	res.stats, res.sendWindow = p.sb.Stats(), p.sendWindow()
+	if s.keepMessages {
+		res.messages = p.sb.Messages()
+	}
 	res.conns, res.handshakes, res.connsWarm = p.conns.Load(), p.handshakes.Load(), p.connsAfterWarmUp()
 	b.progress("  %-40s %6d tasks in %8s", s.name, s.tasks, res.elapsed.Round(time.Millisecond))
 	if res.timedOut {
@@ -148,22 +193,37 @@ func (b *bencher) runFleet(ctx context.Context, s fleetSpec) (fleetResult, error
 func (b *bencher) startWorkers(p *provider, s fleetSpec) ([]*child, error) {
 	var children []*child
 	for i := range s.workers {
-		name := fmt.Sprintf("%s worker %d", s.name, i+1)
-		argv, env := b.chatqWorker(p, s)
-		if s.baseline {
-			argv, env = b.baselineWorker(p, s)
-		}
-		if b.opts.WorkerProfileDir != "" {
-			file := strings.NewReplacer("/", "-", " ", "-", ",", "").Replace(name) + ".prof"
-			argv = append(slices.Clone(argv), "--cpuprofile", filepath.Join(b.opts.WorkerProfileDir, file))
-		}
-		c, err := startChild(name, argv, env)
+		c, err := b.startWorker(p, s, i)
 		if err != nil {
 			return children, err
 		}
 		children = append(children, c)
 	}
 	return children, nil
+}
+
+// startWorker starts worker process i of the run.
+func (b *bencher) startWorker(p *provider, s fleetSpec, i int) (*child, error) {
+	name := fmt.Sprintf("%s worker %d", s.name, i+1)
+	argv, env := b.chatqWorker(p, s)
+	if s.baseline {
+		argv, env = b.baselineWorker(p, s)
+	}
+	if b.opts.WorkerProfileDir != "" {
+		file := strings.NewReplacer("/", "-", " ", "-", ",", "").Replace(name) + ".prof"
+		argv = append(slices.Clone(argv), "--cpuprofile", filepath.Join(b.opts.WorkerProfileDir, file))
+	}
+	return startChild(name, argv, env)
+}
+
+// produce enqueues the run's backlog.
+func (b *bencher) produce(ctx context.Context, s fleetSpec) error {
+	if s.produce == nil {
+		return b.enqueue(ctx, s.tasks, s.maxRetry)
+	}
+	client := tasks.NewClient(b.env.Redis, tasks.ClientConfig{})
+	defer client.Close()
+	return s.produce(ctx, client)
 }
 
 // chatqWorker is `chatq worker` configured as production is: defaults for
@@ -199,7 +259,7 @@ const BaselineSecretVar = "CHATQ_BENCH_BASELINE_SECRET"
 
 // watch polls until every task is delivered or dead-lettered, a worker
 // dies, or the run times out.
-func (b *bencher) watch(ctx context.Context, r *fleetRun, s fleetSpec, children []*child) (fleetResult, error) {
+func (b *bencher) watch(ctx context.Context, r *fleetRun, s fleetSpec) (fleetResult, error) {
 	timeout := s.timeout
 	if timeout == 0 {
 		timeout = 10 * time.Minute
@@ -214,17 +274,25 @@ func (b *bencher) watch(ctx context.Context, r *fleetRun, s fleetSpec, children 
 	for {
 		st := r.p.sb.Stats()
 		res.delivered = st.Delivered
+		if s.keepMessages && res.delivered >= s.tasks-res.deadLettered {
+			res.delivered = distinct(r.p.sb.Messages()) // a message sent twice counts once
+		}
 		res.elapsed = time.Since(r.start)
 		res.samples = append(res.samples, sample{at: res.elapsed, delivered: st.Delivered, calls: st.Calls[sandbox.EndpointSendMessage]})
 		if res.delivered < s.tasks || len(res.samples)%5 == 0 {
 			res.deadLettered = b.archived(ctx)
+			if s.keepMessages {
+				// An ordered task run in a chain was never in asynq: its dead
+				// letter has no archived copy, only chatq's record.
+				res.deadLettered = b.deadLetters(ctx)
+			}
 		}
 		if res.delivered+res.deadLettered >= s.tasks || ctx.Err() != nil || time.Now().After(deadline) {
 			res.timedOut = res.delivered+res.deadLettered < s.tasks
 			res.marks = r.drainMarks()
 			return res, ctx.Err()
 		}
-		for _, c := range children {
+		for _, c := range r.live() {
 			if err := c.exited(); err != nil {
 				return res, err
 			}
@@ -253,6 +321,15 @@ func (r *fleetRun) drainMarks() map[string]time.Time {
 // from asynq's own key so that chatq's dead-letter store is not the judge.
 func (b *bencher) archived(ctx context.Context) int {
 	n, err := b.env.RDB.ZCard(ctx, "asynq:{"+tasks.QueueMessages+"}:archived").Result()
+	if err != nil {
+		return 0
+	}
+	return int(n)
+}
+
+// deadLetters counts chatq's dead-letter records (deadletter's index key).
+func (b *bencher) deadLetters(ctx context.Context) int {
+	n, err := b.env.RDB.ZCard(ctx, "{chatq}:dl:index").Result()
 	if err != nil {
 		return 0
 	}

@@ -59,14 +59,14 @@ type Row struct {
 }
 
 // Names lists the scenarios in order.
-var Names = []string{"overhead", "connections", "at-limit", "unknown-limit", "outage", "token-expiry", "memory", "ingest"}
+var Names = []string{"overhead", "connections", "at-limit", "unknown-limit", "outage", "token-expiry", "memory", "ingest", "ordered"}
 
 type scenario func(ctx context.Context, b *bencher) ([]Row, error)
 
 func scenarios() map[string]scenario {
 	return map[string]scenario{
 		"overhead": overhead, "connections": connections, "at-limit": atLimit, "unknown-limit": unknownLimit,
-		"outage": outage, "token-expiry": tokenExpiry, "memory": memory, "ingest": ingestScenario,
+		"outage": outage, "token-expiry": tokenExpiry, "memory": memory, "ingest": ingestScenario, "ordered": ordered,
 	}
 }
 

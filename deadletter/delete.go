@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
+
+	"github.com/chatq/chatq/ordering"
 )
 
 // DeleteOptions say which dead letters to delete.
@@ -93,6 +95,16 @@ func (s *Store) deleteOne(parent context.Context, o *DeleteOptions, token string
 		it.Outcome, it.Why = OutcomeFailed, err.Error()
 		o.Logger.Warn("delete failed", slog.String("task_id", it.TaskID), slog.Any("err", err))
 		return
+	}
+	if rec.OrderKey != "" {
+		// A deleted dead letter that blocked its key frees it: the key's
+		// next task is promoted by the order sweeper (this process has no
+		// asynq client), which a score of 0 makes due at once. Failing
+		// here only delays that: the sweeper unblocks a key whose dead
+		// letter is gone.
+		if _, err := ordering.New(s.rdb, nil).Settle(ctx, rec.OrderKey, rec.TaskID); err != nil {
+			o.Logger.Warn("deleted, but its order key not released yet", slog.String("task_id", it.TaskID), slog.Any("err", err))
+		}
 	}
 	it.Outcome = OutcomeDeleted
 }

@@ -38,6 +38,11 @@ type Record struct {
 	// Items lists the batch members this record is about, when only some
 	// items of a batch failed.
 	Items []string `json:"items,omitempty"`
+	// OrderKey is the order key of an ordered task ("" when unordered),
+	// OrderPosition its position in that key (README, "Ordered
+	// conversations").
+	OrderKey      string `json:"order_key,omitempty"`
+	OrderPosition int64  `json:"order_position,omitempty"`
 
 	Attempts     int       `json:"attempts"`  // handler runs, including the last one
 	Deferrals    int       `json:"deferrals"` // rate-limit and credential deferrals

@@ -113,6 +113,14 @@ func (s *Store) replayOne(parent context.Context, o *ReplayOptions, token string
 	if rec.Queue != "" {
 		opts = append(opts, tasks.Queue(rec.Queue))
 	}
+	if rec.OrderKey != "" {
+		// An ordered dead letter stays ordered: it takes back its place at
+		// the head of its key when it still holds it (the key is blocked,
+		// CHATQ_ORDER_ON_DEAD_LETTER=block), else it goes to the back of
+		// its key, behind what is queued now (README, "Ordered
+		// conversations").
+		opts = append(opts, tasks.OrderKey(rec.OrderKey), tasks.ReplacingHead(rec.TaskID))
+	}
 	newID, err := o.Client.Enqueue(ctx, rec.Type, d.payload, opts...)
 	if err != nil {
 		s.release(ctx, token, it.TaskID)

@@ -182,6 +182,11 @@ func (w *Worker) enqueueItems(ctx context.Context, r run, j job, names []string,
 	if !r.deadline.IsZero() {
 		opts = append(opts, tasks.ExpiresAt(r.deadline))
 	}
+	if r.orderKey != "" {
+		// The items still to do keep the batch's turn in its key: they take
+		// its place at the head, before the tasks enqueued after it.
+		opts = append(opts, tasks.OrderKey(r.orderKey), tasks.ReplacingHead(r.id))
+	}
 	return w.producer.EnqueuePayload(ctx, payload, opts...)
 }
 

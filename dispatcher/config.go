@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/chatq/chatq/ordering"
 	"github.com/chatq/chatq/tasks"
 )
 
@@ -59,6 +60,16 @@ type Config struct {
 	// call (alreadyDelivered, state.go). Default DefaultDeliveredTTL (10m); at least
 	// MinDeliveredTTL (2m, asynq's recovery window); negative: no markers.
 	DeliveredTTL time.Duration
+	// OrderOnDeadLetter is what a dead-lettered head of an order key does
+	// to the key: ordering.OnDeadLetterSkip (default: the tasks behind it
+	// go on) or ordering.OnDeadLetterBlock (they wait until the dead
+	// letter is replayed or deleted). An expired head is always skipped.
+	OrderOnDeadLetter string
+	// OrderChain is how long a worker that ended the head of an order key
+	// goes on running the key's next tasks itself, before it hands the key
+	// back to asynq (fairness to other keys). Default 1s; negative: never
+	// (every next head waits for asynq's poll).
+	OrderChain time.Duration
 	// RecallWindow is how long after a message is sent a message:recall
 	// without force is still sent; later it is dead-lettered without a
 	// call (recall.go). Default DefaultRecallWindow (2m, the provider's
@@ -94,6 +105,10 @@ func (c Config) withDefaults() Config {
 	if c.AppKeyVar == "" {
 		c.AppKeyVar = "the app key"
 	}
+	c.OrderChain = orDuration(c.OrderChain, time.Second)
+	if c.OrderOnDeadLetter == "" {
+		c.OrderOnDeadLetter = ordering.OnDeadLetterSkip
+	}
 	if c.WorkerName == "" {
 		c.WorkerName = defaultWorkerName()
 	}
@@ -116,6 +131,9 @@ func (c Config) validate() error {
 	if least := tasks.LargestPayload(c.Limits); c.MaxPayloadBytes < least {
 		errs = append(errs, fmt.Errorf("field MaxPayloadBytes: must be at least %d (the largest valid payload under Limits), got %d",
 			least, c.MaxPayloadBytes))
+	}
+	if err := ordering.CheckMode(c.OrderOnDeadLetter); err != nil {
+		errs = append(errs, fmt.Errorf("field OrderOnDeadLetter: %w", err))
 	}
 	if c.DeliveredTTL > 0 && c.DeliveredTTL < MinDeliveredTTL {
 		errs = append(errs, fmt.Errorf("field DeliveredTTL: must be at least %s (asynq's recovery window) or negative (no markers), got %s",

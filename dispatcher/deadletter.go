@@ -41,7 +41,8 @@ func (w *Worker) deadLetter(ctx context.Context, r run, v verdict) error {
 		Items:    v.items,
 		Attempts: r.retried + 1, Deferrals: st.Deferrals,
 		FirstFailure: st.FirstFailure, LastFailure: now,
-		Worker: w.cfg.WorkerName,
+		Worker:   w.cfg.WorkerName,
+		OrderKey: r.orderKey, OrderPosition: r.orderPos,
 	}
 	if rec.FirstFailure.IsZero() {
 		rec.FirstFailure = now
@@ -56,6 +57,7 @@ func (w *Worker) deadLetter(ctx context.Context, r run, v verdict) error {
 	}
 	w.state.clear(ctx, r.id)
 	w.archived.note(r.id, now)
+	r.noteDead(rec.Rule)
 	w.logger.Warn("dead-lettered", slog.String("task_id", r.id), slog.String("type", r.typ),
 		slog.String("queue", r.queue), slog.Int("attempt", r.retried+1), slog.Int("status", rec.Status),
 		slog.String("code", rec.Code), slog.Int("error_code", rec.ErrorCode), slog.String("rule", rec.Rule), slog.String("reason", rec.Reason))

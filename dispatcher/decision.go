@@ -92,6 +92,7 @@ func (w *Worker) fixFor(f policy.Failure) string {
 // done finishes a task whose goal state holds; its delivered marker and
 // the removal of its failure state are batched (the finisher, state.go).
 func (w *Worker) done(ctx context.Context, r run, outcome Outcome) {
+	r.noteDone()
 	if w.finished != nil {
 		w.finished(r.id)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/chatq/chatq/agora"
 	"github.com/chatq/chatq/deadletter"
+	"github.com/chatq/chatq/ordering"
 	"github.com/chatq/chatq/policy"
 	"github.com/chatq/chatq/tasks"
 	"github.com/chatq/chatq/throttle"
@@ -39,17 +40,33 @@ type run struct {
 	// deadlineErr a malformed header (see expired, below).
 	deadline    time.Time
 	deadlineErr error
+	// orderKey is the task's order key (tasks.HeaderOrderKey; "" when not
+	// ordered) and orderPos its position; order records how the run ended
+	// (order.go).
+	orderKey string
+	orderPos int64
+	order    *orderOutcome
 }
 
 func newRun(ctx context.Context, t *asynq.Task) run {
-	r := run{typ: t.Type(), payload: t.Payload()}
-	r.id, _ = asynq.GetTaskID(ctx)
-	r.queue, _ = asynq.GetQueueName(ctx)
-	r.retried, _ = asynq.GetRetryCount(ctx)
+	id, _ := asynq.GetTaskID(ctx)
+	queue, _ := asynq.GetQueueName(ctx)
+	retried, _ := asynq.GetRetryCount(ctx)
 	maxRetry, _ := asynq.GetMaxRetry(ctx)
-	r.budget = max(maxRetry-1, 0)
+	return runOf(t, id, queue, retried, maxRetry)
+}
+
+// runOf is the run of task t under id in queue, after retried failed
+// attempts of maxRetry (asynq's counts). An ordered task run before it
+// was in asynq (order.go, chain) adds its attempts from then.
+func runOf(t *asynq.Task, id, queue string, retried, maxRetry int) run {
+	h := t.Headers()
+	r := run{id: id, queue: queue, typ: t.Type(), payload: t.Payload(), budget: max(maxRetry-1, 0),
+		retried: retried + ordering.PriorAttempts(h)}
 	r.enqueuedAt, _ = tasks.EnqueuedAt(t)
-	r.deadline, _, r.deadlineErr = tasks.Deadline(t.Headers())
+	r.deadline, _, r.deadlineErr = tasks.Deadline(h)
+	r.orderKey = h[tasks.HeaderOrderKey]
+	r.orderPos = ordering.Position(h)
 	return r
 }
 
@@ -57,20 +74,29 @@ func newRun(ctx context.Context, t *asynq.Task) run {
 func (h taskHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 	r := newRun(ctx, t)
 	ctx = withResultSink(ctx, resultSink{rw: t.ResultWriter(), logger: h.w.logger, r: r})
-	if h.w.alreadyDelivered(ctx, r) {
+	if r.orderKey != "" {
+		return h.w.processOrdered(ctx, r)
+	}
+	return h.w.process(ctx, r)
+}
+
+// process runs one task: every run of an unordered task, and the head's
+// turn of an ordered one.
+func (w *Worker) process(ctx context.Context, r run) error {
+	if w.alreadyDelivered(ctx, r) {
 		return nil
 	}
-	if stop, err := h.w.expired(ctx, r); stop {
+	if stop, err := w.expired(ctx, r); stop {
 		return err
 	}
-	j, err := h.w.prepare(r)
+	j, err := w.prepare(r)
 	if err != nil {
-		return h.w.deadLetter(ctx, r, refused(err))
+		return w.deadLetter(ctx, r, refused(err))
 	}
-	if stop, err := h.w.pastRecallWindow(ctx, r, j); stop {
+	if stop, err := w.pastRecallWindow(ctx, r, j); stop {
 		return err
 	}
-	return h.w.execute(ctx, r, j)
+	return w.execute(ctx, r, j)
 }
 
 // execute makes the call, refreshing the token once when the policy says so.

@@ -2,6 +2,7 @@ package dispatcher_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -81,6 +82,7 @@ func runScaleOut(t *testing.T, opt asynq.RedisConnOpt) {
 	s.WaitOutcome(t, s.send("after-0", "after-1", "after-2", "after-3"), dispatcher.OutcomeDelivered)
 	require.Equal(t, 2, s.Sandbox.Stats().TokenRequests, "one more token request after the expiry")
 	require.Equal(t, 2, a.State().Refreshes+b.State().Refreshes, "fetches across the fleet")
+	s.checkOrdered()
 	require.NotContains(t, s.Logs.String(), "CROSSSLOT", "a multi-key command crossed slots")
 	require.NotContains(t, s.Logs.String(), "throttle: Redis error", "the throttle failed open")
 }
@@ -102,6 +104,28 @@ func newScaleOut(t *testing.T, opt asynq.RedisConnOpt) *scaleOut {
 func (s *scaleOut) process() *tokenstore.Source {
 	s.T.Helper()
 	return s.AddWorker().Shared
+}
+
+// checkOrdered sends one order key's messages, its head failing once
+// (issue #13): the key's Lua scripts and the sweeper run on the
+// deployment, and the sandbox accepts them in order.
+func (s *scaleOut) checkOrdered() {
+	t := s.T
+	t.Helper()
+	s.Sandbox.AddFault(sandbox.Fault{Match: `"ord-0"`, Status: 503, Times: 1})
+	var ids, want []string
+	for i := range 5 {
+		ids = append(ids, s.Send(fmt.Sprintf("ord-%d", i), tasks.OrderKey("scale-out-conversation")))
+		want = append(want, fmt.Sprintf(`{"msg":"ord-%d"}`, i))
+	}
+	s.WaitOutcome(t, ids, dispatcher.OutcomeDelivered)
+	var got []string
+	for _, m := range s.Sandbox.Messages() {
+		if strings.Contains(string(m.Body), `"ord-`) {
+			got = append(got, string(m.Body))
+		}
+	}
+	require.Equal(t, want, got, "the order key's messages in enqueue order")
 }
 
 // send enqueues one message per text; "keyed" is sent with key order-42.

@@ -17,6 +17,7 @@ import (
 
 	"github.com/chatq/chatq/agora"
 	"github.com/chatq/chatq/deadletter"
+	"github.com/chatq/chatq/ordering"
 	"github.com/chatq/chatq/policy"
 	"github.com/chatq/chatq/tasks"
 )
@@ -59,9 +60,11 @@ type Worker struct {
 	throttle Throttle
 	finished func(taskID string) // Deps.OnFinished
 	srvs     servers
-	finisher *finisher     // batched writes after a task ended well
-	archived *deadLettered // tasks just dead-lettered, for asynqLogger (log.go)
-	producer *tasks.Client // enqueues the split-off items of batches (batch.go)
+	finisher *finisher       // batched writes after a task ended well
+	archived *deadLettered   // tasks just dead-lettered, for asynqLogger (log.go)
+	producer *tasks.Client   // enqueues the split-off items of batches (batch.go)
+	order    *ordering.Queue // settles ordered heads and promotes the next (order.go)
+	orderAC  *asynq.Client   // order's asynq client, closed by Run
 	now      func() time.Time
 	stopping atomic.Bool
 }
@@ -93,6 +96,8 @@ func New(cfg Config, d Deps) (*Worker, error) {
 	}
 	w.srvs = srvs
 	w.producer = tasks.NewClient(d.Redis, tasks.ClientConfig{Limits: cfg.Limits, Redis: d.RDB})
+	w.orderAC = asynq.NewClient(d.Redis)
+	w.order = ordering.New(d.RDB, w.orderAC)
 	return w, nil
 }
 
@@ -167,6 +172,7 @@ func (w *Worker) Run(ctx context.Context) error {
 	w.logger.Info("worker stopping", "shutdown_timeout", w.cfg.ShutdownTimeout)
 	w.srvs.shutdown()
 	_ = w.producer.Close()
+	_ = w.orderAC.Close()
 	w.logger.Info("worker stopped")
 	return nil
 }

@@ -9,6 +9,8 @@ import (
 
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
+
+	"github.com/chatq/chatq/ordering"
 )
 
 // ClientConfig configures a Client.
@@ -44,6 +46,7 @@ type Client struct {
 	ownsRDB  bool                  // Close closes rdb
 	window   time.Duration         // idempotency window
 	defaults options               // from ClientConfig
+	order    *ordering.Queue       // ordered tasks; nil => OrderKey unsupported
 	err      error                 // invalid ClientConfig, returned by every call
 }
 
@@ -56,6 +59,7 @@ func NewClient(r asynq.RedisConnOpt, cfg ClientConfig) *Client {
 	if c.rdb == nil {
 		if rdb, ok := r.MakeRedisClient().(redis.UniversalClient); ok {
 			c.rdb, c.ownsRDB = rdb, true
+			c.order = ordering.New(rdb, c.ac)
 		}
 	}
 	return c
@@ -87,6 +91,9 @@ func newClient(ac *asynq.Client, cfg ClientConfig) *Client {
 		c.err = fmt.Errorf("ClientConfig.Limits.%w", err)
 	}
 	c.checkGuarantees(cfg)
+	if cfg.Redis != nil && ac != nil {
+		c.order = ordering.New(cfg.Redis, ac)
+	}
 	return c
 }
 
@@ -204,12 +211,17 @@ func (c *Client) enqueueDecoded(ctx context.Context, p Payload, decoded bool, op
 		return "", c.err
 	}
 	typ := p.TaskType()
-	task, o, err := buildTask(p, decoded, c.defaults, opts, time.Now())
+	now := time.Now()
+	task, o, err := buildTask(p, decoded, c.defaults, opts, now)
 	if err != nil {
 		return "", err
 	}
+	ord := orderSpecOf(task, o, now)
 	if o.key != "" {
-		return c.enqueueKeyed(ctx, task, o.key, o.retain)
+		return c.enqueueKeyed(ctx, task, o.key, o.retain, ord)
+	}
+	if ord != nil {
+		return c.enqueueOrdered(ctx, ord)
 	}
 	info, err := c.ac.EnqueueContext(ctx, task)
 	if err != nil {

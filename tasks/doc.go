@@ -66,10 +66,15 @@
 //     task was delivered, dead-lettered or replayed, and across processes.
 //     The provider has no idempotency key of its own, so delivery itself
 //     stays at least once (see README, "Guarantees").
+//   - With [OrderKey] or [Ordered], a task is ordered: the worker makes the
+//     provider calls of one order key one at a time, in the order the
+//     enqueues returned, whatever their retries; tasks behind a key's head
+//     wait outside asynq (package ordering). [Ordered] derives the key from
+//     the payload's conversation ([ConversationKey]).
 //   - With [ExpiresAt] or [TTL] (or ClientConfig.ExpiryDefaults), a task
 //     carries a deadline in the [HeaderExpiresAt] header; a worker never
 //     sends it after that and dead-letters it with the rule "expired".
 //
-// The package imports asynq, go-redis (for idempotency keys) and the
-// standard library only.
+// The package imports asynq, go-redis (for idempotency keys), chatq's
+// ordering package (for ordered tasks) and the standard library only.
 package tasks

@@ -72,7 +72,7 @@ func idemKey(typ, key string) string {
 // keyed tasks are retained after completion (asynq.Retention = window) so a
 // delivered task still blocks it; a dead letter record for the id also
 // counts as enqueued.
-func (c *Client) enqueueKeyed(ctx context.Context, task *asynq.Task, key string, retain time.Duration) (string, error) {
+func (c *Client) enqueueKeyed(ctx context.Context, task *asynq.Task, key string, retain time.Duration, ord *orderSpec) (string, error) {
 	if c.rdb == nil {
 		return "", ErrNoKeyStore
 	}
@@ -84,7 +84,7 @@ func (c *Client) enqueueKeyed(ctx context.Context, task *asynq.Task, key string,
 			return "", fmt.Errorf("idempotency key: %w", err)
 		}
 		if ok {
-			return id, c.enqueueAs(ctx, k, task, id, retain)
+			return id, c.enqueueAs(ctx, k, task, id, retain, ord)
 		}
 		val, err := c.rdb.Get(ctx, k).Result()
 		if errors.Is(err, redis.Nil) {
@@ -97,7 +97,7 @@ func (c *Client) enqueueKeyed(ctx context.Context, task *asynq.Task, key string,
 			return id, nil
 		}
 		id = strings.TrimPrefix(val, pendingMark)
-		return id, c.recoverPending(ctx, k, task, id, retain)
+		return id, c.recoverPending(ctx, k, task, id, retain, ord)
 	}
 	return "", errors.New("idempotency key: expired three times while being read")
 }
@@ -123,7 +123,7 @@ func (c *Client) Enqueued(ctx context.Context, taskType, k string) (id string, o
 }
 
 // recoverPending finishes an enqueue another caller began under id.
-func (c *Client) recoverPending(ctx context.Context, k string, task *asynq.Task, id string, retain time.Duration) error {
+func (c *Client) recoverPending(ctx context.Context, k string, task *asynq.Task, id string, retain time.Duration, ord *orderSpec) error {
 	n, err := c.rdb.Exists(ctx, deadLetterPrefix+id).Result()
 	if err != nil {
 		return fmt.Errorf("idempotency key: %w", err)
@@ -131,13 +131,20 @@ func (c *Client) recoverPending(ctx context.Context, k string, task *asynq.Task,
 	if n > 0 {
 		return c.commit(ctx, k, id)
 	}
-	return c.enqueueAs(ctx, k, task, id, retain)
+	return c.enqueueAs(ctx, k, task, id, retain, ord)
 }
 
 // enqueueAs enqueues task under id, then marks the mapping committed. A
 // task that already has id is the same task: success. It is retained for
-// the window, or retain (Retain) when longer.
-func (c *Client) enqueueAs(ctx context.Context, k string, task *asynq.Task, id string, retain time.Duration) error {
+// the window, or retain (Retain) when longer. An ordered task (ord) is
+// appended to its key under id instead; the key remembers id as long.
+func (c *Client) enqueueAs(ctx context.Context, k string, task *asynq.Task, id string, retain time.Duration, ord *orderSpec) error {
+	if ord != nil {
+		if err := c.appendKeyed(ctx, ord, id, max(c.window, retain)); err != nil {
+			return err
+		}
+		return c.commit(ctx, k, id)
+	}
 	_, err := c.ac.EnqueueContext(ctx, task, asynq.TaskID(id), asynq.Retention(max(c.window, retain)))
 	if err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
 		return fmt.Errorf("enqueuing %s: %w", task.Type(), err)

@@ -37,6 +37,11 @@ type options struct {
 	expiry     map[string]time.Duration // default TTL per task type (ClientConfig)
 	retain     time.Duration            // > 0 => asynq.Retention (Retain)
 	enqueuedBy string                   // HeaderEnqueuedBy; "" => none
+	// Ordered tasks (order.go): the key, or ordered = derive it from the
+	// payload's conversation; orderReplaces = ReplacingHead.
+	orderKey      string
+	ordered       bool
+	orderReplaces string
 }
 
 func defaultOptions() options {

@@ -17,6 +17,7 @@ type Prepared struct {
 	task   *asynq.Task
 	key    string
 	retain time.Duration
+	ord    *orderSpec // nil unless ordered
 }
 
 // Type is the task's type.
@@ -30,14 +31,19 @@ func (c *Client) Prepare(taskType string, payload json.RawMessage, opts ...Optio
 	if err != nil {
 		return nil, err
 	}
-	task, o, err := buildTask(p, true, c.defaults, opts, time.Now())
+	now := time.Now()
+	task, o, err := buildTask(p, true, c.defaults, opts, now)
 	if err != nil {
 		return nil, err
 	}
 	if o.key != "" && c.rdb == nil {
 		return nil, ErrNoKeyStore
 	}
-	return &Prepared{typ: taskType, task: task, key: o.key, retain: o.retain}, nil
+	ord := orderSpecOf(task, o, now)
+	if ord != nil && c.order == nil {
+		return nil, ErrNoOrderStore
+	}
+	return &Prepared{typ: taskType, task: task, key: o.key, retain: o.retain, ord: ord}, nil
 }
 
 // EnqueuePrepared enqueues a task Prepare built, as Enqueue would have:
@@ -47,7 +53,10 @@ func (c *Client) EnqueuePrepared(ctx context.Context, p *Prepared) (string, erro
 		return "", c.err
 	}
 	if p.key != "" {
-		return c.enqueueKeyed(ctx, p.task, p.key, p.retain)
+		return c.enqueueKeyed(ctx, p.task, p.key, p.retain, p.ord)
+	}
+	if p.ord != nil {
+		return c.enqueueOrdered(ctx, p.ord)
 	}
 	info, err := c.ac.EnqueueContext(ctx, p.task)
 	if err != nil {

@@ -17,6 +17,9 @@ func newTask(p Payload, defaults options, opts []Option) (*asynq.Task, error) {
 	if err == nil && o.key != "" {
 		return nil, errKeyNeedsClient
 	}
+	if err == nil && o.orderKey != "" {
+		return nil, errOrderNeedsClient
+	}
 	return task, err
 }
 
@@ -35,6 +38,9 @@ func buildTask(p Payload, decoded bool, defaults options, opts []Option, now tim
 		if err := p.Validate(o.limits); err != nil {
 			return nil, o, err
 		}
+	}
+	if err := o.resolveOrder(p); err != nil {
+		return nil, o, err
 	}
 	b, err := marshal(p)
 	if err != nil {

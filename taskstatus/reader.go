@@ -11,6 +11,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/chatq/chatq/deadletter"
+	"github.com/chatq/chatq/ordering"
 	"github.com/chatq/chatq/tasks"
 )
 
@@ -162,7 +163,22 @@ func (r *Reader) gone(ctx context.Context, id string) (Status, error) {
 	if found {
 		return fromRecord(st, rec), nil
 	}
-	return Status{}, ErrNotFound
+	return r.waiting(ctx, id)
+}
+
+// waiting answers for an ordered task that waits behind the head of its
+// order key: it is not in asynq until it is the head (package ordering).
+func (r *Reader) waiting(ctx context.Context, id string) (Status, error) {
+	key, t, ok, err := ordering.New(r.RDB, nil).Stored(ctx, id)
+	if err != nil {
+		return Status{}, fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	if !ok {
+		return Status{}, ErrNotFound
+	}
+	return Status{ID: id, State: StatePending, Type: t.Type, Queue: t.Queue,
+		EnqueuedBy: t.Headers[tasks.HeaderEnqueuedBy],
+		Detail:     fmt.Sprintf("ordered: waits behind the head of its order key %q", key)}, nil
 }
 
 // waitMarker reads the marker until it has an outcome or MarkerWait has

@@ -66,6 +66,7 @@ type chaos struct {
 	markers map[string]string // task id -> message text
 	workers []*chatqProcess
 	logDir  string
+	env     []string // more settings of its workers
 	// settle's state: done, and when it last started a worker.
 	settled   bool
 	recovered time.Time
@@ -132,6 +133,7 @@ func (c *chaos) startWorker() *chatqProcess {
 	if *chaosDeliveredTTL != "" {
 		p.cmd.Env = append(p.cmd.Env, "CHATQ_DELIVERED_TTL="+*chaosDeliveredTTL)
 	}
+	p.cmd.Env = append(p.cmd.Env, c.env...)
 	p.cmd.Stdout, p.cmd.Stderr = logf, logf
 	require.NoError(c.t, p.cmd.Start())
 	go func() {
@@ -212,7 +214,13 @@ func (c *chaos) step() bool {
 	if err != nil {
 		return false
 	}
-	if q.Pending+q.Scheduled+q.Retry+q.Active == 0 {
+	// Ordered tasks behind their key's head are not in asynq: a key
+	// still active has work left.
+	keys, err := c.fleet.RDB.ZCard(context.Background(), "{chatq}:ord:active").Result()
+	if err != nil {
+		return false
+	}
+	if q.Pending+q.Scheduled+q.Retry+q.Active+int(keys) == 0 {
 		return true
 	}
 	if q.Pending+q.Scheduled+q.Retry == 0 && c.leasesOlderThan(chaosLeaseAge) && time.Since(c.recovered) > 10*time.Second {

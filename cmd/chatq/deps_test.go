@@ -52,6 +52,8 @@ func TestDependencyDirection(t *testing.T) {
 			mod + "internal/demo", mod + "internal/benchcmd", mod + "internal/e2etest", mod + "metrics", "github.com/hibiken/asynqmon"}},
 		{"internal/queuedepth", []string{mod + "agora", mod + "dispatcher", mod + "deadletter", mod + "throttle", mod + "internal/"}},
 		{"activity", []string{mod}},
+		// tasks (the producer) imports it: it knows Redis and asynq only.
+		{"ordering", []string{mod, "net/http"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.pkg, func(t *testing.T) {

@@ -48,6 +48,19 @@ type Config struct {
 	Throttle *throttle.Config
 	// DeadLetters configures the store and its background loops.
 	DeadLetters DeadLetterConfig
+	// Order configures the order sweeper (ordering.Sweeper); what a
+	// dead-lettered head does is Worker.OrderOnDeadLetter.
+	Order OrderConfig
+}
+
+// OrderConfig configures the order sweeper a worker runs.
+type OrderConfig struct {
+	// SweepInterval is the time between sweeper passes. Default 10s;
+	// negative: no sweeper.
+	SweepInterval time.Duration
+	// Grace is how long a head is left alone before the sweeper checks
+	// it. Default 30s.
+	Grace time.Duration
 }
 
 // DeadLetterConfig configures the dead-letter store, the resolver and the

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"time"
 
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
@@ -14,6 +15,8 @@ import (
 	"github.com/chatq/chatq/agora"
 	"github.com/chatq/chatq/deadletter"
 	"github.com/chatq/chatq/dispatcher"
+	"github.com/chatq/chatq/ordering"
+	"github.com/chatq/chatq/taskstatus"
 	"github.com/chatq/chatq/throttle"
 )
 
@@ -59,7 +62,9 @@ type Worker struct {
 	Transport *agora.Transport
 
 	reconcile deadletter.ReconcilerParams // Inspector is set by Run; zero Store: no reconciler
+	sweep     ordering.SweeperParams      // Inspector and Queue are set by Run; zero Interval: no sweeper
 	conn      asynq.RedisConnOpt
+	rdb       redis.UniversalClient
 }
 
 // New builds a worker from cfg and deps; Run starts it. Errors in cfg are
@@ -76,7 +81,7 @@ func New(cfg Config, deps Deps) (*Worker, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	w := &Worker{conn: deps.Redis}
+	w := &Worker{conn: deps.Redis, rdb: deps.RDB}
 	api, err := w.newAPI(cfg, deps)
 	if err != nil {
 		return nil, err
@@ -94,6 +99,7 @@ func New(cfg Config, deps Deps) (*Worker, error) {
 		}
 	}
 	w.newDeadLetters(cfg, deps, logger)
+	w.newSweeper(cfg, deps.RDB, logger)
 	d := dispatcher.Deps{
 		Redis: deps.Redis, RDB: deps.RDB, API: api, Tokens: w.Tokens, Policy: p,
 		DeadLetters: w.DeadLetters, Logger: logger, Observer: deps.Observer,
@@ -180,6 +186,31 @@ func (w *Worker) newDeadLetters(cfg Config, deps Deps, logger *slog.Logger) {
 	}
 }
 
+// newSweeper keeps the order sweeper's parameters; Run starts it.
+func (w *Worker) newSweeper(cfg Config, rdb redis.UniversalClient, logger *slog.Logger) {
+	if cfg.Order.SweepInterval < 0 {
+		return
+	}
+	w.sweep = ordering.SweeperParams{
+		Interval: cfg.Order.SweepInterval, Grace: cfg.Order.Grace, OnDeadLetter: cfg.Worker.OrderOnDeadLetter,
+		Logger: logger,
+		DeadLettered: func(ctx context.Context, id string) (bool, error) {
+			_, err := w.DeadLetters.Get(ctx, id)
+			if errors.Is(err, deadletter.ErrNotFound) {
+				return false, nil
+			}
+			return err == nil, err
+		},
+		Delivered: func(ctx context.Context, id string) (bool, error) {
+			n, err := rdb.Exists(ctx, taskstatus.DeliveredKey(id)).Result()
+			return n > 0, err
+		},
+	}
+	if w.sweep.Interval == 0 {
+		w.sweep.Interval = 10 * time.Second
+	}
+}
+
 // onFinished notes a task that ended well for the resolver, then calls next.
 func (w *Worker) onFinished(next func(string)) func(string) {
 	if next == nil {
@@ -195,17 +226,31 @@ func (w *Worker) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	w.Resolver.Start(&wg)
 	var insp *asynq.Inspector
+	if w.reconcile.Store != nil || w.sweep.Interval > 0 {
+		insp = asynq.NewInspector(w.conn)
+	}
 	var rec *deadletter.Reconciler
 	if w.reconcile.Store != nil {
-		insp = asynq.NewInspector(w.conn)
 		p := w.reconcile
 		p.Inspector = insp
 		rec = deadletter.NewReconciler(p)
 		rec.Start(&wg)
 	}
+	var sw *ordering.Sweeper
+	if w.sweep.Interval > 0 {
+		ac := asynq.NewClient(w.conn)
+		defer func() { _ = ac.Close() }()
+		p := w.sweep
+		p.Inspector, p.Queue = insp, ordering.New(w.rdb, ac)
+		sw = ordering.NewSweeper(p)
+		sw.Start(&wg)
+	}
 	err := w.Worker.Run(ctx)
 	if rec != nil {
 		rec.Shutdown()
+	}
+	if sw != nil {
+		sw.Shutdown()
 	}
 	w.Resolver.Shutdown()
 	wg.Wait()

@@ -10,6 +10,7 @@ import (
 	"github.com/kelseyhightower/envconfig"
 
 	"github.com/chatq/chatq/dispatcher"
+	"github.com/chatq/chatq/ordering"
 	"github.com/chatq/chatq/tasks"
 )
 
@@ -58,6 +59,11 @@ type Config struct {
 	ExpiryDefaults    string        `envconfig:"EXPIRY_DEFAULTS"` // "message:send:2h,group:create:1h"
 	// DeliveredTTL keeps delivered markers (issue #10): 0 = none, else >= 2m.
 	DeliveredTTL time.Duration `envconfig:"DELIVERED_TTL" default:"10m"`
+	// Ordered conversations (README "Ordered conversations", issue #13).
+	OrderOnDeadLetter  string        `envconfig:"ORDER_ON_DEAD_LETTER" default:"skip"` // skip | block
+	OrderSweepInterval time.Duration `envconfig:"ORDER_SWEEP_INTERVAL" default:"10s"`  // order sweeper passes
+	OrderGrace         time.Duration `envconfig:"ORDER_GRACE" default:"30s"`           // a head's quiet time before the sweeper checks it
+	OrderChain         time.Duration `envconfig:"ORDER_CHAIN" default:"1s"`            // 0 = never run a key's next task at once
 	// RecallWindow is the app's message recall window: 0 = no check.
 	RecallWindow time.Duration `envconfig:"RECALL_WINDOW" default:"2m"`
 
@@ -153,6 +159,14 @@ func (c Config) validate() error {
 	check(c.MaxPayloadBytes >= least, "MAX_PAYLOAD_BYTES", fmt.Sprintf(
 		"must be at least %d, the largest valid payload with CHATQ_MAX_MESSAGE_BYTES=%d", least, c.limits().MaxMessageBytes))
 	check(c.IdempotencyWindow > 0, "IDEMPOTENCY_WINDOW", "must be positive")
+	check(ordering.CheckMode(c.OrderOnDeadLetter) == nil, "ORDER_ON_DEAD_LETTER", `must be "skip" or "block"`)
+	check(c.OrderSweepInterval > 0, "ORDER_SWEEP_INTERVAL", "must be positive")
+	// A worker runs a key's next head outside asynq for up to one call
+	// (HTTP_TIMEOUT, twice with a token request, plus the throttle's wait);
+	// the sweeper must not take it for lost meanwhile.
+	check(c.OrderGrace > 2*c.HTTPTimeout+5*time.Second, "ORDER_GRACE",
+		fmt.Sprintf("must exceed twice CHATQ_HTTP_TIMEOUT plus 5s (%s)", 2*c.HTTPTimeout+5*time.Second))
+	check(c.OrderChain >= 0, "ORDER_CHAIN", "must not be negative")
 	check(c.RecallWindow >= 0, "RECALL_WINDOW", "must not be negative (0: no check)")
 	check(c.DeliveredTTL == 0 || c.DeliveredTTL >= dispatcher.MinDeliveredTTL, "DELIVERED_TTL",
 		fmt.Sprintf("must be 0 (no delivered markers) or at least %s (asynq's recovery window)", dispatcher.MinDeliveredTTL))

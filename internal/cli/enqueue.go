@@ -27,6 +27,8 @@ type enqueueOpts struct {
 	key        string        // idempotency key
 	ttl        time.Duration // time to live
 	expiresAt  string        // deadline, RFC 3339
+	orderKey   string        // order key (tasks.OrderKey)
+	ordered    bool          // order by conversation (tasks.Ordered)
 }
 
 func (o *enqueueOpts) bind(cmd *cobra.Command, persistent bool) {
@@ -91,7 +93,8 @@ func newEnqueueCmd(env Env) *cobra.Command {
 		Long: `Enqueue tasks and print one task id per line.
 
 With -f, every line is a JSON object {"type":"message:send","payload":{...}},
-optionally with "key" (idempotency key), "ttl" ("2h") or "expires_at" (RFC 3339).
+optionally with "key" (idempotency key), "ttl" ("2h") or "expires_at" (RFC 3339),
+and "order_key" or "ordered": true (delivered in order within the key).
 Every line is read and checked first, with the flags (payload, key, deadline,
 queue, retry budget); if any is bad, each bad line is reported with its number,
 field and rule, nothing is enqueued, and the exit code is 1. Each line without

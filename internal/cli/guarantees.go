@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/chatq/chatq/ordering"
 	"github.com/chatq/chatq/tasks"
 )
 
@@ -48,6 +49,8 @@ func (o *enqueueOpts) bindGuarantees(fl *pflag.FlagSet) {
 	fl.StringVar(&o.key, "key", "", "idempotency key: the same key within CHATQ_IDEMPOTENCY_WINDOW enqueues once (not with -f: a line has its own \"key\")")
 	fl.DurationVar(&o.ttl, "ttl", 0, "dead-letter the task as expired if it is not sent within this time")
 	fl.StringVar(&o.expiresAt, "expires-at", "", "dead-letter the task as expired if it is not sent by this RFC 3339 time")
+	fl.StringVar(&o.orderKey, "order-key", "", "deliver the tasks of this order key one at a time, in enqueue order (with -f: every line without its own)")
+	fl.BoolVar(&o.ordered, "ordered", false, "order the task within its conversation (a one-to-one chat, a group, a room)")
 }
 
 // guaranteeOptions checks --key, --ttl and --expires-at (a deadline must
@@ -77,6 +80,22 @@ func (o *enqueueOpts) guaranteeOptions(fl *pflag.FlagSet, opts []tasks.Option, n
 			return nil, usagef("--expires-at: must be in the future, got %s (already passed)", o.expiresAt)
 		}
 		opts = append(opts, tasks.ExpiresAt(t))
+	}
+	return o.orderOptions(fl, opts)
+}
+
+// orderOptions checks --order-key and --ordered and appends their option.
+func (o *enqueueOpts) orderOptions(fl *pflag.FlagSet, opts []tasks.Option) ([]tasks.Option, error) {
+	switch {
+	case fl.Changed("order-key") && o.ordered:
+		return nil, usagef("--order-key and --ordered: give at most one")
+	case fl.Changed("order-key"):
+		if err := ordering.CheckKey(o.orderKey); err != nil {
+			return nil, usagef("--order-key: %v", err)
+		}
+		opts = append(opts, tasks.OrderKey(o.orderKey))
+	case o.ordered:
+		opts = append(opts, tasks.Ordered())
 	}
 	return opts, nil
 }

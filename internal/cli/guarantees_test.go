@@ -65,3 +65,25 @@ func TestEnqueue_FileHonoursKeyAndTTL(t *testing.T) {
 	require.Equal(t, ExitFailure, code)
 	require.Contains(t, stderr, `field "ttl"`)
 }
+
+func TestEnqueue_OrderFlags(t *testing.T) {
+	db := redistest.New(t)
+	t.Setenv("CHATQ_REDIS_URL", db.URL)
+	for i := range 2 {
+		code, _, stderr := run(t, "", "enqueue", "message", "--from", "alice", "--to", "bob", "--text", "hi "+string(rune('a'+i)), "--ordered")
+		require.Equal(t, ExitOK, code, stderr)
+	}
+	insp := asynq.NewInspector(db.Opt)
+	defer insp.Close()
+	pending, err := insp.ListPendingTasks(tasks.QueueMessages)
+	require.NoError(t, err)
+	require.Len(t, pending, 1, "only the conversation's head is in asynq")
+	require.Equal(t, "users:alice:bob", pending[0].Headers[tasks.HeaderOrderKey])
+
+	code, _, stderr := run(t, "", "enqueue", "message", "--to", "bob", "--text", "x", "--ordered", "--order-key", "k")
+	require.Equal(t, ExitUsage, code)
+	require.Contains(t, stderr, "--order-key and --ordered: give at most one")
+	code, _, stderr = run(t, "", "enqueue", "message", "--to", "bob,carol", "--text", "x", "--ordered")
+	require.Equal(t, ExitUsage, code, "a payload the flags cannot order, like a bad payload field")
+	require.Contains(t, stderr, "exactly one recipient")
+}

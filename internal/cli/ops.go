@@ -17,6 +17,7 @@ import (
 	"github.com/chatq/chatq/internal/app"
 	"github.com/chatq/chatq/metrics"
 	"github.com/chatq/chatq/monitor"
+	"github.com/chatq/chatq/ordering"
 	"github.com/chatq/chatq/policy"
 )
 
@@ -73,6 +74,7 @@ func startOps(ctx context.Context, env Env, c Config, o ops) (stop func(), err e
 func startMetrics(ctx context.Context, env Env, c Config, o ops) (func(), error) {
 	m := o.metrics
 	m.AddDeadLetters(o.worker.DeadLetters, 0)
+	m.AddOrder(ordering.New(o.rdb, nil), 0)
 	if ts, ok := o.worker.Tokens.(metrics.TokenStater); ok {
 		m.AddTokens(ts)
 	}

@@ -106,6 +106,7 @@ func appConfig(c Config, p *policy.Policy) app.Config {
 		TokenTTL: c.TokenTTL, Worker: workerConfig(c), Policy: p,
 		DeadLetters: app.DeadLetterConfig{AuditMaxEntries: c.DeadLetterAuditMaxEntries,
 			ReconcileInterval: c.DeadLetterReconcileEvery, Retention: c.DeadLetterRetention},
+		Order: app.OrderConfig{SweepInterval: c.OrderSweepInterval, Grace: c.OrderGrace},
 	}
 	if c.Throttle {
 		tc := c.throttleConfig(nil) // the worker's logger
@@ -132,7 +133,8 @@ func workerConfig(c Config) dispatcher.Config {
 		DeferMaxAge: c.DeferMaxAge, Limits: c.limits(), CredentialsVars: c.credentialVars(),
 		AppKeyVar: envPrefix + "_APP_KEY", MaxPayloadBytes: c.MaxPayloadBytes,
 		DeliveredTTL: offWhenZero(c.DeliveredTTL), CheckCredentials: true,
-		RecallWindow: offWhenZero(c.RecallWindow),
+		RecallWindow:      offWhenZero(c.RecallWindow),
+		OrderOnDeadLetter: c.OrderOnDeadLetter, OrderChain: offWhenZero(c.OrderChain),
 	}
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/chatq/chatq/agora"
 	"github.com/chatq/chatq/deadletter"
 	"github.com/chatq/chatq/dispatcher"
+	"github.com/chatq/chatq/internal/app"
 	"github.com/chatq/chatq/policy"
 	"github.com/chatq/chatq/sandbox"
 	"github.com/chatq/chatq/throttle"
@@ -89,6 +90,8 @@ type Options struct {
 	// Dialect is the dialect the worker's client speaks; "" = agora. Use
 	// WithDialect to set the sandbox and the validation limits with it.
 	Dialect agora.Dialect
+	// Order configures the worker's order sweeper.
+	Order app.OrderConfig
 }
 
 // WithDialect makes the fleet one provider dialect: the sandbox plays it,
@@ -114,6 +117,10 @@ func DefaultOptions() Options {
 			DeferMaxAttempts: 5, DeferMaxAge: time.Minute, CredentialsLogInterval: time.Hour,
 		},
 		HTTPTimeout: 2 * time.Second,
+		// A sweeper that passes often, so that a released key's next head
+		// is promoted within a test's wait; its Grace leaves a head a
+		// worker runs outside asynq (a chain) alone for more than one call.
+		Order: app.OrderConfig{SweepInterval: 100 * time.Millisecond, Grace: 10 * time.Second},
 	}
 }
 

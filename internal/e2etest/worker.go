@@ -56,6 +56,7 @@ func (f *Fleet) AddWorker(opts ...Option) *Worker {
 		// The reconciler's first pass would import archived tasks while
 		// tests look at them; deadletter's own tests drive it.
 		DeadLetters: app.DeadLetterConfig{ReconcileInterval: -1, ResolveInterval: 10 * time.Millisecond},
+		Order:       o.Order,
 	}
 	if cfg.Policy == nil {
 		p, err := FastPolicy(o.MaxRetryAfter)

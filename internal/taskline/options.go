@@ -4,11 +4,13 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/chatq/chatq/ordering"
 	"github.com/chatq/chatq/tasks"
 )
 
 // Options returns the options of the line's optional fields: tasks.Key for
-// "key", tasks.ExpiresAt for "expires_at", tasks.TTL for "ttl". A
+// "key", tasks.ExpiresAt for "expires_at", tasks.TTL for "ttl",
+// tasks.OrderKey for "order_key", tasks.Ordered for "ordered". A
 // malformed field is a *tasks.ValidationError naming it.
 func (l Line) Options() ([]tasks.Option, error) {
 	var opts []tasks.Option
@@ -34,6 +36,17 @@ func (l Line) Options() ([]tasks.Option, error) {
 			return nil, l.invalid("ttl", fmt.Sprintf("must be a positive duration such as 90s or 2h, got %q", l.TTL))
 		}
 		opts = append(opts, tasks.TTL(d))
+	}
+	switch {
+	case l.OrderKey != "" && l.Ordered:
+		return nil, l.invalid("ordered", `must not be set together with "order_key"`)
+	case l.OrderKey != "":
+		if err := ordering.CheckKey(l.OrderKey); err != nil {
+			return nil, l.invalid("order_key", err.Error())
+		}
+		opts = append(opts, tasks.OrderKey(l.OrderKey))
+	case l.Ordered:
+		opts = append(opts, tasks.Ordered())
 	}
 	return opts, nil
 }

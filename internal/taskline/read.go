@@ -29,8 +29,12 @@ type Line struct {
 	ExpiresAt string `json:"expires_at,omitempty"`
 	// TTL is the task's time to live from its enqueue, a Go duration such
 	// as "90s" or "2h" (tasks.TTL). At most one of ExpiresAt and TTL.
-	TTL     string          `json:"ttl,omitempty"`
-	Payload json.RawMessage `json:"payload"`
+	TTL string `json:"ttl,omitempty"`
+	// OrderKey makes the task ordered under this key (tasks.OrderKey);
+	// Ordered under its conversation's key (tasks.Ordered). At most one.
+	OrderKey string          `json:"order_key,omitempty"`
+	Ordered  bool            `json:"ordered,omitempty"`
+	Payload  json.RawMessage `json:"payload"`
 	// Number is the line's 1-based number in its input, set by Read.
 	Number int `json:"-"`
 }
@@ -115,8 +119,14 @@ func Parse(b []byte, l tasks.Limits) (Line, error) {
 	if len(line.Payload) == 0 {
 		return Line{}, line.invalid("payload", "is required")
 	}
-	if _, err := tasks.Decode(line.Type, line.Payload, l); err != nil {
+	p, err := tasks.Decode(line.Type, line.Payload, l)
+	if err != nil {
 		return Line{}, err
+	}
+	if line.Ordered {
+		if _, err := tasks.ConversationKey(p); err != nil {
+			return Line{}, err
+		}
 	}
 	if _, err := line.Options(); err != nil {
 		return Line{}, err

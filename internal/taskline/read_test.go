@@ -62,13 +62,14 @@ func TestRead_badLines(t *testing.T) {
 		`{"type":"group:delete","payload":{"group_id":"1"}}`,                                  // 1 good
 		`{"type":"message:send","payload":{"target":"users","to":[],"type":"txt","body":{}}}`, // 2 payload rule
 		`not json`, // 3
-		`{"type":"group:delete","payload":{"group_id":"1"},"extra":1}`, // 4 unknown line field
-		`{"type":"group:nuke","payload":{}}`,                           // 5 unknown type
-		`{"payload":{"group_id":"1"}}`,                                 // 6 missing type
-		`{"type":"group:delete"}`,                                      // 7 missing payload
-		`{"type":"group:delete","payload":{"group_id":"1","x":2}}`,     // 8 unknown payload field
-		`{"type":"group:delete","payload":{"group_id":"1"}} {}`,        // 9 trailing data
-		`{"type":"group:delete","payload":{"group_id":"2"}}`,           // 10 good
+		`{"type":"group:delete","payload":{"group_id":"1"},"extra":1}`,                                   // 4 unknown line field
+		`{"type":"group:nuke","payload":{}}`,                                                             // 5 unknown type
+		`{"payload":{"group_id":"1"}}`,                                                                   // 6 missing type
+		`{"type":"group:delete"}`,                                                                        // 7 missing payload
+		`{"type":"group:delete","payload":{"group_id":"1","x":2}}`,                                       // 8 unknown payload field
+		`{"type":"group:delete","payload":{"group_id":"1"}} {}`,                                          // 9 trailing data
+		`{"type":"group:delete","payload":{"group_id":"2"}}`,                                             // 10 good
+		`{"type":"user:register","ordered":true,"payload":{"users":[{"username":"u1","password":"p"}]}}`, // 11 no conversation
 	}, "\n")
 	lines, err := Read(strings.NewReader(in), tasks.Limits{})
 	require.Len(t, lines, 2, "the good lines are returned too")
@@ -86,6 +87,7 @@ func TestRead_badLines(t *testing.T) {
 		{7, `line 7: group:delete: field "payload": is required`},
 		{8, `line 8: group:delete: field "x": unknown field`},
 		{9, `line 9: field "payload": must hold a single JSON value, without trailing data`},
+		{11, `line 11: user:register: field "ordered": no conversation is defined for this task type`},
 	}
 	got := lineErrors(t, err)
 	require.Len(t, got, len(tests), "got %v", err)

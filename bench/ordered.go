@@ -87,6 +87,7 @@ func (b *bencher) orderedRun(ctx context.Context, keys, per int, isOrdered bool)
 		// default backoff waits seconds: too long for the smoke test,
 		// which only keeps the scenario working.
 		spec.env = append(spec.env, "CHATQ_RETRY_BASE_DELAY=10ms", "CHATQ_RETRY_MAX_DELAY=50ms")
+		spec.mustFinish, spec.timeout = true, time.Minute
 		res, err := b.runFleet(ctx, spec)
 		out := orderedResult{elapsed: res.elapsed, rate: res.rate()}
 		out.inversions, out.twice, out.lost = judgeOrder(res.messages, keys, per, res.deadLettered)

@@ -106,7 +106,9 @@ func TestWorkerProcess_WrongSecretIsNoticedAtStart(t *testing.T) {
 		})
 	require.Empty(t, ready, "the wrong fleet reported ready")
 	require.Contains(t, body, `"ready":false`)
-	require.Contains(t, wrong.stderr.String(), "provider rejects chatq's credentials")
+	// The readiness flag flips before the process's log line reaches the
+	// pipe: wait for the line rather than read it at once.
+	waitLog(t, wrong.stderr, "provider rejects chatq's credentials")
 	require.Contains(t, wrong.stderr.String(), "check CHATQ_CLIENT_ID and CHATQ_CLIENT_SECRET")
 
 	_, err := f.Producer.RegisterUsers(context.Background(), tasks.RegisterUsers{Users: []tasks.User{{Username: "wrongfleet"}}})

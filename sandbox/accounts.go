@@ -143,6 +143,12 @@ func (s *Server) deleteUser(c *call) (any, *apiError) {
 		}
 		delete(g.members, name)
 	}
+	for id, r := range s.st.rooms { // the provider does the same for chat rooms
+		if r.owner == name {
+			delete(s.st.rooms, id)
+		}
+		delete(r.members, name)
+	}
 	env := c.envelope("delete", nil)
 	env.Entities = []userEntity{{UUID: u.uuid, Type: "user", Created: u.created, Modified: u.created, Username: name, Activated: true}}
 	return env, nil

@@ -94,6 +94,8 @@ func TestServer_deleteUser(t *testing.T) {
 	b := setup(t, sandbox.Config{})
 	b.srv.SeedGroup("g1", "alice", "bob")
 	b.srv.SeedGroup("g2", "bob", "alice")
+	b.srv.SeedRoom("r1", "alice", 10, "bob")
+	b.srv.SeedRoom("r2", "bob", 10, "alice")
 	tok := b.token(t)
 	var out struct {
 		Entities []struct {
@@ -107,6 +109,10 @@ func TestServer_deleteUser(t *testing.T) {
 	require.False(t, ok, "the groups a deleted user owns are deleted")
 	g2, _ := b.srv.Group("g2")
 	require.Empty(t, g2.Members, "a deleted user leaves the groups it was in")
+	_, ok = b.srv.Room("r1")
+	require.False(t, ok, "the chat rooms a deleted user owns are deleted")
+	r2, _ := b.srv.Room("r2")
+	require.Empty(t, r2.Members, "a deleted user leaves the chat rooms it was in")
 }
 
 func TestServer_mute(t *testing.T) {

@@ -248,14 +248,11 @@ func (s *Server) removeRoomMembers(c *call) (any, *apiError) {
 		}
 		return c.envelope("delete", res), nil
 	}
-	results := make([]roomRemoveResult, 0, len(users))
-	for _, u := range users {
-		if reason, failed := c.itemReasons[u]; failed {
-			results = append(results, roomRemoveResult{Action: "remove_member", Reason: reason, User: u, ID: id})
-			continue
-		}
-		results = append(results, r.remove(id, u))
-	}
+	results := perUser(c, users,
+		func(u, reason string) roomRemoveResult {
+			return roomRemoveResult{Action: "remove_member", Reason: reason, User: u, ID: id}
+		},
+		func(u string) roomRemoveResult { return r.remove(id, u) })
 	return c.envelope("delete", results), nil
 }
 

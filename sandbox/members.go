@@ -123,15 +123,27 @@ func (s *Server) removeMembers(c *call) (any, *apiError) {
 		}
 		return c.envelope("delete", r), nil
 	}
-	results := make([]removeResult, 0, len(users))
+	results := perUser(c, users,
+		func(u, reason string) removeResult {
+			return removeResult{Action: "remove_member", Reason: reason, User: u, GroupID: id}
+		},
+		func(u string) removeResult { return removeOne(g, id, u) })
+	return c.envelope("delete", results), nil
+}
+
+// perUser is a batch removal's answer, one result per user in order: a
+// user an item_reasons fault names is refused with its reason and left
+// alone, the others are applied.
+func perUser[R any](c *call, users []string, refused func(user, reason string) R, apply func(user string) R) []R {
+	out := make([]R, 0, len(users))
 	for _, u := range users {
 		if reason, failed := c.itemReasons[u]; failed {
-			results = append(results, removeResult{Action: "remove_member", Reason: reason, User: u, GroupID: id})
+			out = append(out, refused(u, reason))
 			continue
 		}
-		results = append(results, removeOne(g, id, u))
+		out = append(out, apply(u))
 	}
-	return c.envelope("delete", results), nil
+	return out
 }
 
 // removeOne removes user from g and reports the outcome.

@@ -38,7 +38,8 @@ type fleetSpec struct {
 	timeout     time.Duration
 	// mustFinish keeps a smoke run going until every task is settled (up
 	// to timeout): its result is judged (nothing lost), and a loaded CI
-	// machine can take longer than the smoke bound of 6s.
+	// machine can take longer than the smoke bound of 6s, which would
+	// count tasks still in flight as lost.
 	mustFinish bool
 	// The ordered scenario's: faults the sandbox starts with, a producer
 	// of its own (nil: b.enqueue), and the sandbox keeping every message
